@@ -1,0 +1,229 @@
+//! One accepted connection: the public `struct mg_connection` (first, so a
+//! `struct mg_connection *` is also a pointer to the whole record) followed
+//! by the private state: socket, buffers, request and reply progress.
+//!
+//! Records are boxed and never move; they are freed only by the server's
+//! sweep, which runs outside every user callback.
+
+use super::http::chunked::ChunkedDecoder;
+use super::http::request::RequestHead;
+use super::http::response::Response;
+use crate::ffi::types::mg_connection;
+use std::net::SocketAddr;
+use std::os::raw::{c_char, c_void};
+use std::os::unix::io::RawFd;
+use std::ptr::NonNull;
+use std::time::Instant;
+
+/// What the connection is doing with the request stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for (the rest of) a request head.
+    Head,
+    /// Head parsed; waiting for the body.
+    Body,
+    /// The handler owns the request (it returned `MG_MORE`).
+    Handling,
+    /// No more requests: close once the reply has been sent.
+    Closing,
+}
+
+#[repr(C)]
+pub struct Connection {
+    /// Must stay the first field: C sees a pointer to it.
+    pub public: mg_connection,
+    pub fd: RawFd,
+    pub stage: Stage,
+    /// Received, not yet consumed bytes (current request first).
+    pub recv: Vec<u8>,
+    /// Bytes waiting to be sent, from `send_pos` on.
+    pub send: Vec<u8>,
+    pub send_pos: usize,
+    pub head: RequestHead,
+    pub chunked: Option<ChunkedDecoder>,
+    /// Length of the current request's (decoded) body.
+    pub body_len: usize,
+    pub response: Response,
+    /// Last successful read or write.
+    pub last_io: Instant,
+    /// When the first byte of the current request head arrived.
+    pub head_started: Option<Instant>,
+    /// Bytes arrived since the handler last saw `MG_REQUEST` (for `MG_MORE`).
+    pub new_data: bool,
+    /// The peer sent FIN (or the socket failed for reading).
+    pub peer_closed: bool,
+    /// Close at the next sweep, without sending anything more.
+    pub close_now: bool,
+    /// After the reply drained: shut down writing and wait this long for
+    /// the peer's FIN before closing (so unread input does not turn into a
+    /// reset that destroys the reply).
+    pub linger_until: Option<Instant>,
+    pub close_notified: bool,
+}
+
+impl Connection {
+    pub fn new(
+        fd: RawFd,
+        peer: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+        server_param: *mut c_void,
+    ) -> Box<Connection> {
+        let now = Instant::now();
+        let mut c = Box::new(Connection {
+            public: blank_public(server_param),
+            fd,
+            stage: Stage::Head,
+            recv: Vec::new(),
+            send: Vec::new(),
+            send_pos: 0,
+            head: RequestHead::default(),
+            chunked: None,
+            body_len: 0,
+            response: Response::default(),
+            last_io: now,
+            head_started: None,
+            new_data: false,
+            peer_closed: false,
+            close_now: false,
+            linger_until: None,
+            close_notified: false,
+        });
+        if let Some(a) = peer {
+            write_ip(&mut c.public.remote_ip, &a);
+            c.public.remote_port = a.port();
+        }
+        if let Some(a) = local {
+            write_ip(&mut c.public.local_ip, &a);
+            c.public.local_port = a.port();
+        }
+        c
+    }
+
+    /// Bytes queued for sending.
+    pub fn pending_output(&self) -> &[u8] {
+        &self.send[self.send_pos..]
+    }
+
+    pub fn has_pending_output(&self) -> bool {
+        self.send_pos < self.send.len()
+    }
+
+    /// Marks `n` queued bytes as sent.
+    pub fn consume_output(&mut self, n: usize) {
+        self.send_pos += n;
+        if self.send_pos >= self.send.len() {
+            self.send.clear();
+            self.send_pos = 0;
+        } else if self.send_pos > 65536 && self.send_pos * 2 > self.send.len() {
+            self.send.drain(..self.send_pos);
+            self.send_pos = 0;
+        }
+    }
+
+    /// The current `uri` field as bytes. The handler may have pointed it at
+    /// its own string (5.4 allows that before returning `MG_FALSE`).
+    pub fn public_uri(&self) -> Vec<u8> {
+        if self.public.uri.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: `uri` points either into our request storage or at a
+        // NUL-terminated string the handler keeps valid for the request,
+        // as the 5.4 API requires.
+        unsafe { std::ffi::CStr::from_ptr(self.public.uri) }
+            .to_bytes()
+            .to_vec()
+    }
+
+    /// Clears the request fields of the public struct (5.4's end-of-request
+    /// reset; `connection_param` is kept, as in 5.4).
+    pub fn reset_request_fields(&mut self) {
+        let p = &mut self.public;
+        p.request_method = std::ptr::null();
+        p.uri = std::ptr::null();
+        p.http_version = std::ptr::null();
+        p.query_string = std::ptr::null();
+        p.num_headers = 0;
+        p.content = std::ptr::null_mut();
+        p.content_len = 0;
+        p.status_code = 0;
+        p.is_websocket = 0;
+    }
+}
+
+fn blank_public(server_param: *mut c_void) -> mg_connection {
+    mg_connection {
+        request_method: std::ptr::null(),
+        uri: std::ptr::null(),
+        http_version: std::ptr::null(),
+        query_string: std::ptr::null(),
+        remote_ip: [0; 48],
+        local_ip: [0; 48],
+        remote_port: 0,
+        local_port: 0,
+        num_headers: 0,
+        http_headers: [crate::ffi::types::mg_header {
+            name: std::ptr::null(),
+            value: std::ptr::null(),
+        }; 30],
+        content: std::ptr::null_mut(),
+        content_len: 0,
+        is_websocket: 0,
+        status_code: 0,
+        wsbits: 0,
+        server_param,
+        connection_param: std::ptr::null_mut(),
+        callback_param: std::ptr::null_mut(),
+    }
+}
+
+/// Writes the textual IP (IPv4 dotted, IPv6 full) NUL-terminated.
+fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
+    let ip = match addr {
+        SocketAddr::V6(a) => match a.ip().to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => a.ip().to_string(),
+        },
+        SocketAddr::V4(a) => a.ip().to_string(),
+    };
+    for (d, s) in dst.iter_mut().zip(ip.bytes().take(47)) {
+        *d = s as c_char;
+    }
+}
+
+/// A connection record owned by a server. Copyable handle; see [`ConnPtr::with`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ConnPtr(NonNull<Connection>);
+
+impl ConnPtr {
+    pub fn from_box(b: Box<Connection>) -> ConnPtr {
+        ConnPtr(NonNull::from(Box::leak(b)))
+    }
+
+    /// The handle for a `struct mg_connection *` given by C; NULL gives None.
+    pub fn from_public(p: *const mg_connection) -> Option<ConnPtr> {
+        NonNull::new(p as *mut Connection).map(ConnPtr)
+    }
+
+    pub fn public(self) -> *mut mg_connection {
+        self.0.as_ptr().cast()
+    }
+
+    /// Runs `f` with exclusive access to the record.
+    ///
+    /// The library keeps two rules that make this sound: a record is only
+    /// freed by [`ConnPtr::free`] from the server's sweep, which never runs
+    /// inside a callback; and no code calls the user's handler (or another
+    /// `with` on the same record) from inside `f`, so the `&mut` never
+    /// overlaps with the handler's own access through its pointer.
+    pub fn with<R>(self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        // SAFETY: see the rules above; the pointer came from Box::leak.
+        f(unsafe { &mut *self.0.as_ptr() })
+    }
+
+    /// Frees the record. Called once, by the sweep, after `MG_CLOSE`.
+    pub fn free(self) {
+        // SAFETY: the pointer came from Box::leak in `from_box`, and the
+        // sweep removes it from the server's list before freeing it.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}

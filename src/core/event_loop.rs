@@ -1,0 +1,342 @@
+//! One `mg_poll_server()` iteration: MG_POLL and timeouts, one `select()`
+//! over the listener, the wakeup socket and every connection, then wakeup
+//! messages, accepts, reads (which drive the request lifecycle), writes and
+//! the sweep that closes what must be closed.
+
+use super::connection::{ConnPtr, Connection, Stage};
+use super::options::Opt;
+use super::server::Server;
+use super::sys::{self, FdSet, FD_SETSIZE};
+use super::wakeup::Message;
+use crate::ffi::types::mg_event;
+use std::io;
+use std::mem::MaybeUninit;
+use std::time::{Duration, Instant};
+
+/// Accepts handled per poll, so a connection flood cannot starve the rest.
+const MAX_ACCEPTS_PER_POLL: usize = 128;
+/// How long accepting pauses after the process ran out of descriptors.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Most bytes read from one socket per poll, for fairness.
+const MAX_READ_PER_POLL: usize = 1 << 20;
+/// Read granularity.
+const READ_CHUNK: usize = 16384;
+/// How long a closing connection waits for the peer's FIN.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Sent to connections we cannot serve (no descriptor slot or too many).
+const REFUSAL: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+impl Server {
+    /// One iteration; returns the number of connections.
+    pub fn poll(&self, timeout: Duration) -> usize {
+        *self.io_thread.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::thread::current().id());
+
+        let now = Instant::now();
+        for c in self.snapshot() {
+            if c.with(|c| c.close_now) {
+                continue;
+            }
+            if self.has_handler() && self.call(c, mg_event::MG_POLL) == 1 {
+                self.handler_finished(c);
+            }
+            self.check_timeouts(c, now);
+            self.flush(c);
+        }
+        self.sweep();
+
+        let mut read = FdSet::new();
+        let mut write = FdSet::new();
+        read.insert(self.wakeup.read_fd());
+        let mut timeout = timeout;
+        let listener = self.listener.get();
+        if listener >= 0 {
+            match self.accept_paused_until.get() {
+                Some(until) if until > now => timeout = timeout.min(until - now),
+                _ => {
+                    self.accept_paused_until.set(None);
+                    read.insert(listener);
+                }
+            }
+        }
+        for c in self.snapshot() {
+            c.with(|c| {
+                if self.read_budget(c) > 0 {
+                    read.insert(c.fd);
+                }
+                if c.has_pending_output() {
+                    write.insert(c.fd);
+                }
+            });
+        }
+
+        if sys::select(&mut read, &mut write, timeout).is_err() {
+            // Only EBADF/EINVAL get here (a user closed one of our
+            // descriptors): sleep instead of spinning.
+            std::thread::sleep(timeout.min(Duration::from_millis(100)));
+            return self.connection_count();
+        }
+
+        if read.contains(self.wakeup.read_fd()) {
+            self.handle_messages();
+        }
+        if listener >= 0 && read.contains(listener) {
+            self.accept_connections(listener);
+        }
+        for c in self.snapshot() {
+            let fd = c.with(|c| c.fd);
+            if write.contains(fd) {
+                self.flush(c);
+            }
+            if read.contains(fd) {
+                self.read_and_process(c);
+            }
+        }
+        self.sweep();
+        self.connection_count()
+    }
+
+    fn handle_messages(&self) {
+        for message in self.wakeup.take() {
+            match message {
+                Message::Wake => {}
+                Message::Text { callback, text } => {
+                    self.run_iteration(callback, text.as_ptr() as *mut _);
+                }
+                Message::Iterate { callback, param } => self.run_iteration(callback, param.0),
+            }
+        }
+    }
+
+    fn accept_connections(&self, listener: i32) {
+        let max_conns = self.options.borrow().number(Opt::MaxConnections) as usize;
+        for _ in 0..MAX_ACCEPTS_PER_POLL {
+            match sys::accept(listener) {
+                Ok((fd, peer)) => {
+                    if fd >= FD_SETSIZE || self.connection_count() >= max_conns {
+                        // Refused cleanly: a descriptor >= FD_SETSIZE can
+                        // never enter an fd_set.
+                        let _ = sys::send(fd, REFUSAL);
+                        sys::shutdown_write(fd);
+                        sys::close(fd);
+                        continue;
+                    }
+                    let _ = sys::set_nodelay(fd);
+                    let conn = Connection::new(fd, peer, sys::local_addr(fd), self.server_param);
+                    let c = ConnPtr::from_box(conn);
+                    self.conns.borrow_mut().push(c);
+                    // The request is often already there: skip a select().
+                    self.read_and_process(c);
+                }
+                Err(e) => {
+                    match e.raw_os_error() {
+                        Some(libc::EINTR) | Some(libc::ECONNABORTED) | Some(libc::EPROTO) => {
+                            continue
+                        }
+                        Some(libc::EAGAIN) => {}
+                        _ => {
+                            // EMFILE, ENFILE, ENOBUFS, ENOMEM or a broken
+                            // listener: back off instead of spinning on a
+                            // listener that stays readable.
+                            self.accept_paused_until
+                                .set(Some(Instant::now() + ACCEPT_BACKOFF));
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// How many more bytes this connection may buffer now (0 = don't read).
+    pub fn read_budget(&self, c: &Connection) -> usize {
+        if c.peer_closed || c.close_now {
+            return 0;
+        }
+        if c.linger_until.is_some() || c.stage == Stage::Closing {
+            return READ_CHUNK; // read and discard until the peer's FIN
+        }
+        let options = self.options.borrow();
+        let max_head = options.number(Opt::MaxRequestHeadSize) as usize;
+        let max_body = options.number(Opt::MaxRequestBodySize) as usize;
+        let cap = match c.stage {
+            Stage::Head => max_head + 1,
+            _ => c
+                .head
+                .head_len
+                .saturating_add(max_body)
+                .saturating_add(max_head),
+        };
+        cap.saturating_sub(c.recv.len())
+    }
+
+    /// Reads what the socket has (within the budget) and runs the request
+    /// lifecycle on it.
+    pub fn read_and_process(&self, c: ConnPtr) {
+        let got_data = c.with(|c| self.read_socket(c));
+        if got_data {
+            self.process_input(c);
+        }
+        c.with(|c| {
+            if c.peer_closed && !c.close_now {
+                match c.stage {
+                    // Nothing more can arrive: finish what is queued, then close.
+                    Stage::Head | Stage::Body | Stage::Closing => {
+                        c.stage = Stage::Closing;
+                        if !c.has_pending_output() {
+                            c.close_now = true;
+                        }
+                    }
+                    Stage::Handling => {}
+                }
+            }
+        });
+        self.flush(c);
+    }
+
+    /// Returns whether new request bytes were buffered.
+    fn read_socket(&self, c: &mut Connection) -> bool {
+        let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
+        let mut budget = self.read_budget(c).min(MAX_READ_PER_POLL);
+        let mut got = false;
+        while budget > 0 && !c.peer_closed {
+            let want = budget.min(READ_CHUNK);
+            if discard {
+                let mut sink = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+                match sys::recv(c.fd, &mut sink[..want]) {
+                    Ok(0) => c.peer_closed = true,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(_) => c.peer_closed = true,
+                }
+                continue;
+            }
+            match sys::recv_append(c.fd, &mut c.recv, want) {
+                Ok(0) => c.peer_closed = true,
+                Ok(n) => {
+                    budget -= n;
+                    got = true;
+                    c.last_io = Instant::now();
+                    if c.head_started.is_none() && c.stage == Stage::Head {
+                        c.head_started = Some(c.last_io);
+                    }
+                    if n < want {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    c.peer_closed = true;
+                    c.close_now = true;
+                }
+            }
+        }
+        if c.peer_closed && c.linger_until.is_some() {
+            c.close_now = true;
+        }
+        if got {
+            c.new_data = true;
+        }
+        got
+    }
+
+    /// Sends what is queued until the socket would block.
+    pub fn flush(&self, c: ConnPtr) {
+        c.with(|c| {
+            while c.has_pending_output() && !c.close_now {
+                match sys::send(c.fd, c.pending_output()) {
+                    Ok(n) => {
+                        c.consume_output(n);
+                        c.last_io = Instant::now();
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        c.close_now = true;
+                    }
+                }
+            }
+            if c.stage == Stage::Closing
+                && !c.has_pending_output()
+                && !c.close_now
+                && c.linger_until.is_none()
+            {
+                if c.peer_closed {
+                    c.close_now = true;
+                } else {
+                    sys::shutdown_write(c.fd);
+                    c.linger_until = Some(Instant::now() + LINGER);
+                }
+            }
+        });
+    }
+
+    fn check_timeouts(&self, c: ConnPtr, now: Instant) {
+        let (request_timeout, idle_timeout) = {
+            let o = self.options.borrow();
+            (
+                Duration::from_millis(o.number(Opt::RequestTimeoutMs)),
+                Duration::from_millis(o.number(Opt::IdleTimeoutMs)),
+            )
+        };
+        let timed_out = c.with(|c| {
+            if let Some(until) = c.linger_until {
+                if now >= until {
+                    c.close_now = true;
+                }
+                return false;
+            }
+            let idle = now.saturating_duration_since(c.last_io);
+            match c.stage {
+                Stage::Head if c.recv.is_empty() && !c.has_pending_output() => {
+                    if idle >= idle_timeout {
+                        c.close_now = true;
+                    }
+                    false
+                }
+                Stage::Head => c
+                    .head_started
+                    .is_some_and(|t| now.saturating_duration_since(t) >= request_timeout),
+                Stage::Body => idle >= idle_timeout,
+                Stage::Handling | Stage::Closing => {
+                    if c.has_pending_output() && idle >= idle_timeout {
+                        c.close_now = true;
+                    }
+                    false
+                }
+            }
+        });
+        if timed_out {
+            self.protocol_error(c, 408);
+        }
+    }
+
+    /// Closes the connections marked `close_now`: `MG_CLOSE`, close the
+    /// socket, free the record.
+    pub fn sweep(&self) {
+        let doomed: Vec<ConnPtr> = self
+            .conns
+            .borrow()
+            .iter()
+            .copied()
+            .filter(|c| c.with(|c| c.close_now))
+            .collect();
+        if doomed.is_empty() {
+            return;
+        }
+        for &c in &doomed {
+            let notify = c.with(|c| !std::mem::replace(&mut c.close_notified, true));
+            if notify && self.has_handler() {
+                self.call(c, mg_event::MG_CLOSE);
+            }
+        }
+        self.conns.borrow_mut().retain(|c| !doomed.contains(c));
+        for c in doomed {
+            c.with(|c| sys::close(c.fd));
+            c.free();
+        }
+    }
+}

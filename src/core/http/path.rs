@@ -1,0 +1,127 @@
+//! Request-target processing: splitting off the query string, percent
+//! decoding and 5.4's clean-up of `//` and `..` runs.
+
+/// Decodes `%XX` escapes (no `+` → space, as 5.4 does for URIs). A `%` not
+/// followed by two hex digits is kept literally.
+pub fn percent_decode(src: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(src.len());
+    let mut i = 0;
+    while i < src.len() {
+        if src[i] == b'%' && i + 2 < src.len() {
+            if let (Some(h), Some(l)) = (hex(src[i + 1]), hex(src[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(src[i]);
+        i += 1;
+    }
+    out
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// 5.4's URI clean-up, applied when the URI starts with `/` or `.`: after
+/// each `/` or `\`, any following run of `/`, `\` and `..` pairs is dropped.
+/// This strips traversal sequences rather than resolving them
+/// (`/sub/../a` becomes `/sub/a`).
+pub fn remove_double_dots_and_slashes(uri: &mut Vec<u8>) {
+    if !matches!(uri.first(), Some(b'/') | Some(b'.')) {
+        return;
+    }
+    let src = std::mem::take(uri);
+    let mut i = 0;
+    while i < src.len() {
+        let c = src[i];
+        uri.push(c);
+        i += 1;
+        if c == b'/' || c == b'\\' {
+            loop {
+                if i < src.len() && (src[i] == b'/' || src[i] == b'\\') {
+                    i += 1;
+                } else if i + 1 < src.len() && src[i] == b'.' && src[i + 1] == b'.' {
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Is this a request target 5.4 accepts: `/...`, `*`, an absolute
+/// `http...` URI, or CONNECT's `host:port`?
+pub fn is_valid_target(uri: &[u8]) -> bool {
+    if uri.first() == Some(&b'/') || uri == b"*" {
+        return true;
+    }
+    if uri.len() >= 4 && uri[..4].eq_ignore_ascii_case(b"http") {
+        return true;
+    }
+    // host:port
+    match uri.iter().position(|&b| b == b':') {
+        Some(colon) if colon > 0 => {
+            let (host, port) = (&uri[..colon], &uri[colon + 1..]);
+            !host.iter().any(|&b| b == b' ')
+                && !port.is_empty()
+                && port.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(s: &str) -> String {
+        let mut v = s.as_bytes().to_vec();
+        remove_double_dots_and_slashes(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn spec_vectors() {
+        assert_eq!(clean("////a"), "/a");
+        assert_eq!(clean("/....."), "/.");
+        assert_eq!(clean("/......"), "/");
+        assert_eq!(clean("..."), "...");
+        assert_eq!(clean("/...///"), "/./");
+        assert_eq!(clean("/a...///"), "/a.../");
+        assert_eq!(clean("/.x"), "/.x");
+        assert_eq!(clean("/\\"), "/");
+        assert_eq!(clean("/a\\"), "/a\\");
+        assert_eq!(clean("/a\\\\..."), "/a\\.");
+        assert_eq!(clean("/sub/../a.txt"), "/sub/a.txt");
+        assert_eq!(clean("/../../etc/passwd"), "/etc/passwd");
+        assert_eq!(clean("abc//d"), "abc//d");
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode(b"/a%20b"), b"/a b");
+        assert_eq!(percent_decode(b"/a+b"), b"/a+b");
+        assert_eq!(percent_decode(b"/%2e%2e/x"), b"/../x");
+        assert_eq!(percent_decode(b"/%"), b"/%");
+        assert_eq!(percent_decode(b"/%4"), b"/%4");
+        assert_eq!(percent_decode(b"/%zz"), b"/%zz");
+        assert_eq!(percent_decode(b"%41"), b"A");
+        let mut v = percent_decode(b"/%2e%2e/x");
+        remove_double_dots_and_slashes(&mut v);
+        assert_eq!(v, b"/x");
+    }
+
+    #[test]
+    fn targets() {
+        assert!(is_valid_target(b"/"));
+        assert!(is_valid_target(b"*"));
+        assert!(is_valid_target(b"http://x/"));
+        assert!(is_valid_target(b"example.com:443"));
+        assert!(!is_valid_target(b"abc"));
+        assert!(!is_valid_target(b":80"));
+        assert!(!is_valid_target(b"a:b"));
+    }
+}

@@ -1,0 +1,388 @@
+//! Parsing a request head (with httparse) into the NUL-terminated strings
+//! that `struct mg_connection` points at, plus what the server needs to
+//! frame the request: body length, keep-alive, `Expect: 100-continue`.
+
+use super::path;
+use crate::ffi::types::{mg_connection, mg_header};
+use std::os::raw::c_char;
+
+/// Headers exposed through `struct mg_connection` (a 5.4 ABI limit).
+pub(crate) const MAX_PUBLIC_HEADERS: usize = 30;
+/// Headers parsed for framing; more than this is a 431.
+const MAX_PARSED_HEADERS: usize = 128;
+
+/// How the request body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFraming {
+    /// `Content-Length` bytes (0 when absent).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// Why a request head was refused, with the status to answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeadError {
+    /// Malformed request line or headers, bad Content-Length: 400.
+    BadRequest,
+    /// Head larger than the limit or too many headers: 431.
+    TooLarge,
+    /// HTTP version other than 1.0/1.1: 505.
+    BadVersion,
+    /// Transfer-Encoding other than chunked: 501.
+    UnsupportedEncoding,
+}
+
+impl HeadError {
+    pub fn status(self) -> i32 {
+        match self {
+            HeadError::BadRequest => 400,
+            HeadError::TooLarge => 431,
+            HeadError::BadVersion => 505,
+            HeadError::UnsupportedEncoding => 501,
+        }
+    }
+}
+
+/// A parsed request head. The strings live in `storage`, which is not
+/// touched until the request ends, so the pointers handed to C stay valid.
+#[derive(Default)]
+pub struct RequestHead {
+    storage: Vec<u8>,
+    method: usize,
+    uri: usize,
+    version: usize,
+    query: Option<usize>,
+    headers: Vec<(usize, usize)>,
+    /// Bytes of the head in the receive buffer.
+    pub head_len: usize,
+    pub framing: Option<BodyFraming>,
+    pub keep_alive: bool,
+    pub http10: bool,
+    pub expect_continue: bool,
+    pub is_head_method: bool,
+}
+
+impl RequestHead {
+    /// Parses the head at the start of `buf`. `Ok(false)` means more bytes
+    /// are needed. On success the previous contents are replaced (the
+    /// allocation is reused).
+    pub fn parse(&mut self, buf: &[u8], max_head: usize) -> Result<bool, HeadError> {
+        // Tolerate empty lines before the request line (RFC 9112 2.2).
+        let skip = buf
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let data = &buf[skip..];
+        let mut raw_headers = [httparse::EMPTY_HEADER; MAX_PARSED_HEADERS];
+        let mut req = httparse::Request::new(&mut raw_headers);
+        let n = match req.parse(data) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => {
+                return if buf.len() > max_head {
+                    Err(HeadError::TooLarge)
+                } else {
+                    Ok(false)
+                };
+            }
+            Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
+            Err(httparse::Error::Version) => return Err(version_error(data)),
+            Err(_) => return Err(HeadError::BadRequest),
+        };
+        if skip + n > max_head {
+            return Err(HeadError::TooLarge);
+        }
+        let method = req.method.unwrap_or("").as_bytes();
+        let target = req.path.unwrap_or("").as_bytes();
+        let minor = req.version.unwrap_or(1);
+
+        let (raw_path, query) = match target.iter().position(|&b| b == b'?') {
+            Some(q) => (&target[..q], Some(&target[q + 1..])),
+            None => (target, None),
+        };
+        let mut uri = path::percent_decode(raw_path);
+        if uri.contains(&0) {
+            return Err(HeadError::BadRequest);
+        }
+        path::remove_double_dots_and_slashes(&mut uri);
+        if !path::is_valid_target(&uri) {
+            return Err(HeadError::BadRequest);
+        }
+
+        let framing = framing(req.headers)?;
+        let (mut close, mut keep) = (false, false);
+        let mut expect_continue = false;
+        for h in req.headers.iter() {
+            if h.name.eq_ignore_ascii_case("Connection") {
+                for token in h.value.split(|&b| b == b',') {
+                    let token = token.trim_ascii();
+                    close |= token.eq_ignore_ascii_case(b"close");
+                    keep |= token.eq_ignore_ascii_case(b"keep-alive");
+                }
+            } else if h.name.eq_ignore_ascii_case("Expect") {
+                expect_continue = h.value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            }
+        }
+        let keep_alive = !close && (minor == 1 || keep);
+
+        // Build the string block: every string NUL-terminated.
+        let storage = &mut self.storage;
+        storage.clear();
+        let mut push = |s: &[u8]| -> usize {
+            let at = storage.len();
+            storage.extend_from_slice(s);
+            storage.push(0);
+            at
+        };
+        self.method = push(method);
+        self.uri = push(&uri);
+        self.version = push(if minor == 0 { b"1.0" } else { b"1.1" });
+        self.query = query.map(&mut push);
+        self.headers.clear();
+        for h in req.headers.iter().take(MAX_PUBLIC_HEADERS) {
+            let name = push(h.name.as_bytes());
+            let value = push(trim_value(h.value));
+            self.headers.push((name, value));
+        }
+        self.head_len = skip + n;
+        self.framing = Some(framing);
+        self.keep_alive = keep_alive;
+        self.http10 = minor == 0;
+        self.expect_continue = expect_continue;
+        self.is_head_method = method == b"HEAD";
+        Ok(true)
+    }
+
+    /// Points the request fields of `conn` at this head's strings.
+    pub fn fill(&self, conn: &mut mg_connection) {
+        let base = self.storage.as_ptr().cast::<c_char>();
+        // `wrapping_add` keeps this safe; every offset is inside `storage`.
+        let at = |off: usize| base.wrapping_add(off);
+        conn.request_method = at(self.method);
+        conn.uri = at(self.uri);
+        conn.http_version = at(self.version);
+        conn.query_string = self.query.map_or(std::ptr::null(), at);
+        conn.num_headers = self.headers.len() as i32;
+        for (slot, &(n, v)) in conn.http_headers.iter_mut().zip(self.headers.iter()) {
+            *slot = mg_header {
+                name: at(n),
+                value: at(v),
+            };
+        }
+        conn.content_len = match self.framing {
+            Some(BodyFraming::Length(n)) => n as usize,
+            _ => 0,
+        };
+    }
+
+    pub fn method(&self) -> &[u8] {
+        self.string(self.method)
+    }
+
+    pub fn uri(&self) -> &[u8] {
+        self.string(self.uri)
+    }
+
+    /// The value of the first header called `name` (case-insensitive),
+    /// among the first 30.
+    pub fn header(&self, name: &[u8]) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|&&(n, _)| self.string(n).eq_ignore_ascii_case(name))
+            .map(|&(_, v)| self.string(v))
+    }
+
+    fn string(&self, off: usize) -> &[u8] {
+        let s = &self.storage[off..];
+        let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
+        &s[..end]
+    }
+}
+
+/// Values lose surrounding whitespace.
+fn trim_value(v: &[u8]) -> &[u8] {
+    v.trim_ascii()
+}
+
+/// httparse reports any non-1.x version the same way; tell a well-formed
+/// `HTTP/x.y` (505) from garbage (400).
+fn version_error(data: &[u8]) -> HeadError {
+    let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let line = data[..line_end].trim_ascii_end();
+    match line.rsplit(|&b| b == b' ').next() {
+        Some(v)
+            if v.len() == 8
+                && v.starts_with(b"HTTP/")
+                && v[5].is_ascii_digit()
+                && v[6] == b'.'
+                && v[7].is_ascii_digit() =>
+        {
+            HeadError::BadVersion
+        }
+        _ => HeadError::BadRequest,
+    }
+}
+
+/// Works out the body framing; conflicting or invalid framing headers are a
+/// 400 (they are how requests get smuggled).
+fn framing(headers: &[httparse::Header]) -> Result<BodyFraming, HeadError> {
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut te_seen = false;
+    for h in headers {
+        if h.name.eq_ignore_ascii_case("Content-Length") {
+            let v = h.value.trim_ascii();
+            if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
+                return Err(HeadError::BadRequest);
+            }
+            let n: u64 = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(HeadError::BadRequest)?;
+            if length.is_some_and(|prev| prev != n) {
+                return Err(HeadError::BadRequest);
+            }
+            length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("Transfer-Encoding") {
+            te_seen = true;
+            let last = h
+                .value
+                .split(|&b| b == b',')
+                .next_back()
+                .unwrap_or(b"")
+                .trim_ascii();
+            chunked = last.eq_ignore_ascii_case(b"chunked");
+        }
+    }
+    match (te_seen, length) {
+        (true, Some(_)) => Err(HeadError::BadRequest),
+        (true, None) if chunked => Ok(BodyFraming::Chunked),
+        (true, None) => Err(HeadError::UnsupportedEncoding),
+        (false, n) => Ok(BodyFraming::Length(n.unwrap_or(0))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<RequestHead, HeadError> {
+        let mut h = RequestHead::default();
+        assert!(h.parse(s.as_bytes(), 16384)?);
+        Ok(h)
+    }
+
+    #[test]
+    fn simple_get() {
+        let h = parse("GET /a%20b/../c?x=1&y=%20 HTTP/1.1\r\nHost: x\r\nX-A:  v \r\n\r\n").unwrap();
+        assert_eq!(h.method(), b"GET");
+        assert_eq!(h.uri(), b"/a b/c");
+        assert_eq!(h.header(b"x-a"), Some(&b"v"[..]));
+        assert_eq!(h.framing, Some(BodyFraming::Length(0)));
+        assert!(h.keep_alive && !h.http10);
+        assert_eq!(h.string(h.query.unwrap()), b"x=1&y=%20");
+    }
+
+    #[test]
+    fn partial_and_limits() {
+        let mut h = RequestHead::default();
+        assert_eq!(h.parse(b"GET / HTTP/1.1\r\nHost:", 100), Ok(false));
+        let big = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(200));
+        assert_eq!(h.parse(big.as_bytes(), 100), Err(HeadError::TooLarge));
+        let mut many = String::from("GET / HTTP/1.1\r\n");
+        for i in 0..200 {
+            many += &format!("H{i}: v\r\n");
+        }
+        many += "\r\n";
+        assert_eq!(h.parse(many.as_bytes(), 1 << 20), Err(HeadError::TooLarge));
+    }
+
+    #[test]
+    fn keep_alive_rules() {
+        assert!(!parse("GET / HTTP/1.0\r\n\r\n").unwrap().keep_alive);
+        assert!(
+            parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+        assert!(
+            !parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+        assert!(
+            !parse("GET / HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+        assert!(
+            parse("GET / HTTP/1.1\r\nConnection: Keep-Alive, Upgrade\r\n\r\n")
+                .unwrap()
+                .keep_alive
+        );
+    }
+
+    #[test]
+    fn framing_errors() {
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")
+                .unwrap()
+                .framing,
+            Some(BodyFraming::Length(3))
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .unwrap()
+                .framing,
+            Some(BodyFraming::Chunked)
+        );
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").err(),
+            Some(HeadError::UnsupportedEncoding)
+        );
+        assert_eq!(
+            parse("GET / HTTP/2.0\r\n\r\n").err(),
+            Some(HeadError::BadVersion)
+        );
+        assert_eq!(
+            parse("GET / FOO\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("GET abc HTTP/1.1\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("GET /%00 HTTP/1.1\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+        assert_eq!(
+            parse("\x01GET / HTTP/1.1\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
+        );
+    }
+
+    #[test]
+    fn bare_lf_and_leading_newlines() {
+        let h = parse("\r\n\r\nGET /x HTTP/1.1\nA: b\n\n").unwrap();
+        assert_eq!(h.uri(), b"/x");
+        assert_eq!(h.head_len, "\r\n\r\nGET /x HTTP/1.1\nA: b\n\n".len());
+    }
+}

@@ -1,0 +1,277 @@
+//! Building a reply through the 5.4 output API: the auto status line, the
+//! auto `Transfer-Encoding: chunked` of `mg_send_data`, raw writes, and the
+//! terminator added when a request ends.
+//!
+//! Differences from 5.4, all of which only turn invalid output into valid
+//! output: a header block is always terminated; headers after the body has
+//! started are dropped instead of landing in the body; data after the
+//! terminating chunk is dropped; HTTP/1.0 clients get an unframed body and a
+//! closed connection instead of chunked encoding they cannot read;
+//! `mg_send_status` works inside `MG_HTTP_ERROR`.
+
+use super::status::reason;
+
+/// Where the reply stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// Nothing written for this request yet.
+    #[default]
+    Idle,
+    /// Status line (and maybe headers) written; header block still open.
+    HeadOpen,
+    /// Chunked body in progress.
+    Chunked,
+    /// Body in progress without chunking (HTTP/1.0 client); ends by close.
+    Unframed,
+    /// Terminating chunk written (`mg_send_data(c, "", 0)`).
+    Ended,
+    /// The handler writes the reply itself (`mg_write` / `mg_printf`).
+    Raw,
+}
+
+/// Reply state of one request.
+#[derive(Default, Debug)]
+pub struct Response {
+    pub framing: Framing,
+    /// The handler sent Content-Length or Transfer-Encoding itself.
+    pub user_length_header: bool,
+    /// The handler sent a Connection header itself.
+    pub user_connection_header: bool,
+    /// The request allows keep-alive.
+    pub keep_alive: bool,
+    pub http10: bool,
+    /// A status line has been written for this request.
+    pub status_line_sent: bool,
+}
+
+impl Response {
+    /// Starts the reply state for a new request.
+    pub fn begin(&mut self, keep_alive: bool, http10: bool) {
+        *self = Response {
+            keep_alive,
+            http10,
+            ..Response::default()
+        };
+    }
+
+    fn status_line(&mut self, out: &mut Vec<u8>, code: i32) {
+        out.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", code, reason(code)).as_bytes());
+        self.status_line_sent = true;
+    }
+
+    /// `mg_send_status`: emits the status line once, before anything else.
+    /// Returns the status code to store in `status_code`, if it changed.
+    pub fn send_status(&mut self, out: &mut Vec<u8>, code: i32) -> Option<i32> {
+        if self.framing != Framing::Idle {
+            return None;
+        }
+        self.status_line(out, code);
+        self.framing = Framing::HeadOpen;
+        Some(code)
+    }
+
+    /// `mg_send_header`. `status` is the current `status_code` (0 → 200).
+    pub fn send_header(
+        &mut self,
+        out: &mut Vec<u8>,
+        status: i32,
+        name: &[u8],
+        value: &[u8],
+    ) -> Option<i32> {
+        let mut new_status = None;
+        match self.framing {
+            Framing::Idle => {
+                let code = if status == 0 { 200 } else { status };
+                self.status_line(out, code);
+                self.framing = Framing::HeadOpen;
+                new_status = Some(code);
+            }
+            Framing::HeadOpen | Framing::Raw => {}
+            Framing::Chunked | Framing::Unframed | Framing::Ended => return None,
+        }
+        if name.eq_ignore_ascii_case(b"Content-Length")
+            || name.eq_ignore_ascii_case(b"Transfer-Encoding")
+        {
+            self.user_length_header = true;
+        }
+        if name.eq_ignore_ascii_case(b"Connection") {
+            self.user_connection_header = true;
+            if value
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+            {
+                self.keep_alive = false;
+            }
+        }
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+        new_status
+    }
+
+    /// Adds `Connection: close` when the connection will not be kept.
+    fn connection_header(&mut self, out: &mut Vec<u8>) {
+        if !self.keep_alive && !self.user_connection_header {
+            out.extend_from_slice(b"Connection: close\r\n");
+            self.user_connection_header = true;
+        }
+    }
+
+    /// `mg_send_data` / `mg_printf_data`: one chunk; an empty one ends the
+    /// body. Returns the status code to store, if it changed.
+    pub fn send_data(&mut self, out: &mut Vec<u8>, status: i32, data: &[u8]) -> Option<i32> {
+        let mut new_status = None;
+        if self.framing == Framing::Idle {
+            let code = if status == 0 { 200 } else { status };
+            self.status_line(out, code);
+            self.framing = Framing::HeadOpen;
+            new_status = Some(code);
+        }
+        if matches!(self.framing, Framing::HeadOpen | Framing::Raw) {
+            if self.http10 {
+                self.keep_alive = false;
+                self.connection_header(out);
+                out.extend_from_slice(b"\r\n");
+                self.framing = Framing::Unframed;
+            } else {
+                out.extend_from_slice(b"Transfer-Encoding: chunked\r\n");
+                self.connection_header(out);
+                out.extend_from_slice(b"\r\n");
+                self.framing = Framing::Chunked;
+            }
+        }
+        match self.framing {
+            Framing::Chunked if data.is_empty() => {
+                out.extend_from_slice(b"0\r\n\r\n");
+                self.framing = Framing::Ended;
+            }
+            Framing::Chunked => {
+                out.extend_from_slice(format!("{:X}\r\n", data.len()).as_bytes());
+                out.extend_from_slice(data);
+                out.extend_from_slice(b"\r\n");
+            }
+            Framing::Unframed => out.extend_from_slice(data),
+            _ => {}
+        }
+        new_status
+    }
+
+    /// `mg_write` / `mg_printf`: bytes go out verbatim.
+    pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
+        if matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
+            self.framing = Framing::Raw;
+        }
+        out.extend_from_slice(data);
+    }
+
+    /// The handler finished the request (returned `MG_TRUE`): terminate
+    /// whatever is open. Returns whether the connection may be kept alive.
+    pub fn finish(&mut self, out: &mut Vec<u8>) -> bool {
+        match self.framing {
+            Framing::Chunked => {
+                out.extend_from_slice(b"0\r\n\r\n");
+                self.framing = Framing::Ended;
+            }
+            Framing::HeadOpen => {
+                if !self.user_length_header {
+                    out.extend_from_slice(b"Content-Length: 0\r\n");
+                }
+                self.connection_header(out);
+                out.extend_from_slice(b"\r\n");
+                self.framing = Framing::Ended;
+            }
+            _ => {}
+        }
+        self.keep_alive && matches!(self.framing, Framing::Ended | Framing::Raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[u8]) -> &str {
+        std::str::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn printf_data_sample() {
+        let mut r = Response::default();
+        r.begin(true, false);
+        let mut out = Vec::new();
+        assert_eq!(r.send_data(&mut out, 0, b"Hello [/hello]"), Some(200));
+        assert!(r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nE\r\nHello [/hello]\r\n0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn status_header_data_sample() {
+        let mut r = Response::default();
+        r.begin(true, false);
+        let mut out = Vec::new();
+        assert_eq!(r.send_status(&mut out, 201), Some(201));
+        assert_eq!(r.send_header(&mut out, 201, b"X-A", b"b"), None);
+        r.send_data(&mut out, 201, b"abc");
+        r.finish(&mut out);
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 201 Created\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn empty_data_ends_body_and_later_data_is_dropped() {
+        let mut r = Response::default();
+        r.begin(true, false);
+        let mut out = Vec::new();
+        r.send_data(&mut out, 0, b"ab");
+        r.send_data(&mut out, 200, b"");
+        r.send_data(&mut out, 200, b"cd");
+        r.send_header(&mut out, 200, b"X", b"y");
+        assert!(r.finish(&mut out));
+        assert!(s(&out).ends_with("2\r\nab\r\n0\r\n\r\n"));
+    }
+
+    #[test]
+    fn headers_only_are_terminated() {
+        let mut r = Response::default();
+        r.begin(false, false);
+        let mut out = Vec::new();
+        r.send_status(&mut out, 204);
+        r.send_header(&mut out, 204, b"X", b"y");
+        assert!(!r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 204 No Content\r\nX: y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn http10_gets_unframed_body() {
+        let mut r = Response::default();
+        r.begin(true, true);
+        let mut out = Vec::new();
+        r.send_data(&mut out, 0, b"hi");
+        assert!(!r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhi");
+    }
+
+    #[test]
+    fn raw_output_untouched() {
+        let mut r = Response::default();
+        r.begin(true, false);
+        let mut out = Vec::new();
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        assert!(r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
+        assert_eq!(
+            r.send_status(&mut out, 500),
+            None,
+            "no status line after raw output"
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! The request lifecycle of a connection: head → body → handler (or the
+//! built-in handling) → end of request (keep-alive or close), plus the
+//! error replies. Events go to the user's handler in 5.4's order: MG_AUTH,
+//! MG_REQUEST, MG_HTTP_ERROR; MG_POLL and MG_CLOSE come from the event loop.
+
+use super::connection::{ConnPtr, Connection, Stage};
+use super::http::chunked::{ChunkError, ChunkedDecoder};
+use super::http::request::BodyFraming;
+use super::http::response::Framing;
+use super::http::status::{has_no_body, reason};
+use super::options::Opt;
+use super::server::Server;
+use crate::ffi::types::mg_event;
+use std::time::Instant;
+
+const MG_FALSE: i32 = 0;
+const MG_TRUE: i32 = 1;
+
+/// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,
+/// which it answers 405 rather than rejecting the request as malformed).
+const KNOWN_METHODS: &[&[u8]] = &[
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"CONNECT",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"PROPFIND",
+    b"MKCOL",
+    b"PATCH",
+    b"TRACE",
+];
+
+enum Step {
+    Wait,
+    Ready,
+    Error(i32),
+}
+
+impl Server {
+    /// Runs the request state machine over the buffered input, answering
+    /// pipelined requests in order.
+    pub fn process_input(&self, c: ConnPtr) {
+        loop {
+            let stage = c.with(|c| c.stage);
+            match stage {
+                Stage::Head => match c.with(|c| self.parse_head(c)) {
+                    Step::Wait => return,
+                    Step::Error(code) => return self.protocol_error(c, code),
+                    Step::Ready => {}
+                },
+                Stage::Body => match c.with(|c| self.read_body(c)) {
+                    Step::Wait => return,
+                    Step::Error(code) => return self.protocol_error(c, code),
+                    Step::Ready => self.dispatch(c),
+                },
+                Stage::Handling => {
+                    // 5.4: a request kept open with MG_MORE sees MG_REQUEST
+                    // again whenever more bytes arrive.
+                    let again = c.with(|c| {
+                        let again = std::mem::replace(&mut c.new_data, false);
+                        if again {
+                            set_content(c);
+                        }
+                        again
+                    });
+                    if again
+                        && self.has_handler()
+                        && self.call(c, mg_event::MG_REQUEST) == MG_TRUE
+                        && self.handler_finished(c)
+                    {
+                        continue;
+                    }
+                    return;
+                }
+                Stage::Closing => return,
+            }
+        }
+    }
+
+    fn parse_head(&self, c: &mut Connection) -> Step {
+        if c.recv.is_empty() {
+            return Step::Wait;
+        }
+        let (max_head, max_body) = {
+            let o = self.options.borrow();
+            (
+                o.number(Opt::MaxRequestHeadSize) as usize,
+                o.number(Opt::MaxRequestBodySize),
+            )
+        };
+        match c.head.parse(&c.recv, max_head) {
+            Ok(false) => {
+                c.head_started.get_or_insert_with(Instant::now);
+                Step::Wait
+            }
+            Err(e) => Step::Error(e.status()),
+            Ok(true) => {
+                c.head.fill(&mut c.public);
+                c.public.status_code = 0;
+                c.public.is_websocket = 0;
+                c.public.content = std::ptr::null_mut();
+                c.response.begin(c.head.keep_alive, c.head.http10);
+                c.stage = Stage::Body;
+                c.body_len = 0;
+                let body_available = c.recv.len() - c.head.head_len;
+                match c.head.framing {
+                    Some(BodyFraming::Length(n)) => {
+                        if n > max_body {
+                            return Step::Error(413);
+                        }
+                        if c.head.expect_continue && (body_available as u64) < n {
+                            c.send.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        }
+                    }
+                    Some(BodyFraming::Chunked) | None => {
+                        c.chunked = Some(ChunkedDecoder::default());
+                        if c.head.expect_continue {
+                            c.send.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                        }
+                    }
+                }
+                Step::Ready
+            }
+        }
+    }
+
+    fn read_body(&self, c: &mut Connection) -> Step {
+        let head_len = c.head.head_len;
+        match c.chunked.as_mut() {
+            None => {
+                let n = match c.head.framing {
+                    Some(BodyFraming::Length(n)) => n as usize,
+                    _ => 0,
+                };
+                if c.recv.len() - head_len < n {
+                    return Step::Wait;
+                }
+                c.body_len = n;
+            }
+            Some(decoder) => {
+                let max_body = self.options.borrow().number(Opt::MaxRequestBodySize);
+                let result = decoder.decode(&mut c.recv[head_len..], max_body);
+                // Drop the framing bytes already decoded so the buffer holds
+                // head + decoded body + undecoded rest.
+                let (decoded, consumed) = (decoder.decoded, decoder.consumed);
+                c.recv.drain(head_len + decoded..head_len + consumed);
+                decoder.consumed = decoded;
+                match result {
+                    Ok(false) => return Step::Wait,
+                    Err(ChunkError::Malformed) => return Step::Error(400),
+                    Err(ChunkError::TooLarge) => return Step::Error(413),
+                    Ok(true) => c.body_len = decoded,
+                }
+            }
+        }
+        c.public.content_len = c.body_len;
+        Step::Ready
+    }
+
+    /// The request is complete: MG_AUTH, MG_REQUEST, or built-in handling.
+    fn dispatch(&self, c: ConnPtr) {
+        c.with(|c| {
+            c.stage = Stage::Handling;
+            c.new_data = false;
+            set_content(c);
+        });
+        if !self.has_handler() {
+            return self.builtin(c);
+        }
+        if self.call(c, mg_event::MG_AUTH) == MG_FALSE {
+            return self.send_auth_challenge(c);
+        }
+        match self.call(c, mg_event::MG_REQUEST) {
+            MG_TRUE => {
+                self.handler_finished(c);
+            }
+            MG_FALSE => self.builtin(c),
+            _ => {} // MG_MORE: the handler keeps the request open.
+        }
+    }
+
+    /// The handler returned MG_TRUE for the current request (from
+    /// MG_REQUEST or MG_POLL): terminate the reply and end the request.
+    /// Returns false when there was no request to end (then MG_TRUE is
+    /// ignored; 5.4 closed the idle connection).
+    pub fn handler_finished(&self, c: ConnPtr) -> bool {
+        let keep = c.with(|c| {
+            if c.stage != Stage::Handling {
+                return None;
+            }
+            Some(c.response.finish(&mut c.send))
+        });
+        match keep {
+            Some(keep) => {
+                self.end_request(c, keep);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Consumes the request from the receive buffer and either waits for the
+    /// next one (keep-alive) or closes once the reply is sent.
+    fn end_request(&self, c: ConnPtr, keep_alive: bool) {
+        c.with(|c| {
+            if keep_alive {
+                let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
+                c.recv.drain(..consumed);
+                c.stage = Stage::Head;
+                c.head_started = if c.recv.is_empty() {
+                    None
+                } else {
+                    Some(Instant::now())
+                };
+            } else {
+                c.recv.clear();
+                c.stage = Stage::Closing;
+            }
+            c.head.head_len = 0;
+            c.body_len = 0;
+            c.chunked = None;
+            c.new_data = false;
+            c.reset_request_fields();
+        });
+    }
+
+    /// A request that cannot be read on: answer `code` and close.
+    pub fn protocol_error(&self, c: ConnPtr, code: i32) {
+        c.with(|c| {
+            c.stage = Stage::Handling;
+            if c.response.framing != Framing::Idle || c.head.head_len == 0 {
+                c.response.begin(false, false);
+            }
+            c.response.keep_alive = false;
+        });
+        self.send_error(c, code);
+    }
+
+    /// The 5.4 error routine: MG_HTTP_ERROR first, then the default reply
+    /// `<code> <reason>` as text/plain with a Content-Length.
+    pub fn send_error(&self, c: ConnPtr, code: i32) {
+        c.with(|c| c.public.status_code = code);
+        if self.has_handler() && self.call(c, mg_event::MG_HTTP_ERROR) == MG_TRUE {
+            self.handler_finished(c);
+            return;
+        }
+        let keep = c.with(|c| {
+            let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
+            let body = if has_no_body(code) || (300..400).contains(&code) {
+                String::new()
+            } else {
+                format!("{} {}\n", code, reason(code))
+            };
+            let mut head = format!(
+                "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n",
+                code,
+                reason(code),
+                body.len()
+            );
+            if !keep {
+                head.push_str("Connection: close\r\n");
+            }
+            head.push_str("\r\n");
+            c.send.extend_from_slice(head.as_bytes());
+            if !c.head.is_head_method {
+                c.send.extend_from_slice(body.as_bytes());
+            }
+            keep
+        });
+        self.end_request(c, keep);
+    }
+
+    /// MG_AUTH said no: the 5.4 Digest challenge (with a Content-Length, so
+    /// the connection can stay open).
+    fn send_auth_challenge(&self, c: ConnPtr) {
+        let realm = self
+            .options
+            .borrow()
+            .get_bytes(Opt::AuthDomain)
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let keep = c.with(|c| {
+            c.public.status_code = 401;
+            let keep = c.response.keep_alive;
+            let reply = format!(
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\nContent-Length: 0\r\n{}\r\n",
+                if keep { "" } else { "Connection: close\r\n" }
+            );
+            c.send.extend_from_slice(reply.as_bytes());
+            keep
+        });
+        self.end_request(c, keep);
+    }
+
+    /// Built-in handling of a request the handler declined (or with no
+    /// handler). Uses `conn->uri`, which the handler may have replaced.
+    fn builtin(&self, c: ConnPtr) {
+        let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
+        if !KNOWN_METHODS.contains(&method.as_slice()) {
+            return self.send_error(c, 501);
+        }
+        if method == b"CONNECT" || (uri.len() >= 4 && uri[..4].eq_ignore_ascii_case(b"http")) {
+            // enable_proxy is not implemented: 405, as 5.4 without it.
+            return self.send_error(c, 405);
+        }
+        if method == b"OPTIONS" {
+            let keep = c.with(|c| {
+                c.public.status_code = 200;
+                let keep = c.response.keep_alive;
+                c.send.extend_from_slice(
+                    b"HTTP/1.1 200 OK\r\nAllow: GET, POST, HEAD, CONNECT, PUT, DELETE, OPTIONS, PROPFIND, MKCOL\r\nDAV: 1\r\nContent-Length: 0\r\n",
+                );
+                if !keep {
+                    c.send.extend_from_slice(b"Connection: close\r\n");
+                }
+                c.send.extend_from_slice(b"\r\n");
+                keep
+            });
+            return self.end_request(c, keep);
+        }
+        // Without document_root the filesystem is never touched.
+        self.send_error(c, 404);
+    }
+}
+
+/// Points `content` at the body in the receive buffer (it may have moved).
+fn set_content(c: &mut Connection) {
+    let start = c.head.head_len.min(c.recv.len());
+    c.public.content = c.recv[start..].as_mut_ptr().cast();
+    c.public.content_len = c.body_len;
+}

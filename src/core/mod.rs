@@ -1,0 +1,14 @@
+//! The safe core: sockets and the select() loop, connections, HTTP, options.
+//! Nothing here is exported to C; `crate::ffi` wraps it.
+
+pub mod connection;
+pub mod event_loop;
+pub mod http;
+pub mod lifecycle;
+pub mod listener;
+pub mod options;
+pub mod server;
+pub mod sys;
+pub mod util;
+pub mod wakeup;
+pub mod websocket;

@@ -1,0 +1,208 @@
+//! A server: its options, its listening socket, its connections and the
+//! wakeup channel. The event loop lives in `event_loop.rs` and the request
+//! lifecycle in `lifecycle.rs`; both are `impl Server` blocks.
+//!
+//! Every method takes `&self`: the user's handler runs in the middle of a
+//! poll and calls back into the server (`mg_set_option`, `mg_next`, ...),
+//! so mutable state sits in `Cell`/`RefCell`s whose borrows never span a
+//! callback.
+
+use super::connection::ConnPtr;
+use super::listener;
+use super::options::{parse_listening_port, Opt, OptionError, Options};
+use super::sys;
+use super::wakeup::{Callback, Message, UserPtr, Wakeup};
+use crate::ffi::types::{mg_event, mg_handler_t};
+use std::cell::{Cell, RefCell};
+use std::ffi::CStr;
+use std::io;
+use std::os::raw::{c_int, c_void};
+use std::os::unix::io::RawFd;
+use std::sync::Mutex;
+use std::thread::ThreadId;
+use std::time::Instant;
+
+pub struct Server {
+    pub handler: mg_handler_t,
+    pub server_param: *mut c_void,
+    pub options: RefCell<Options>,
+    /// Listening socket, -1 when none.
+    pub listener: Cell<RawFd>,
+    /// Connections, oldest first (5.4 iterates newest first).
+    pub conns: RefCell<Vec<ConnPtr>>,
+    pub wakeup: Wakeup,
+    /// Accepting paused (after EMFILE and the like) until this instant.
+    pub accept_paused_until: Cell<Option<Instant>>,
+    /// The thread that last ran `mg_poll_server`.
+    pub io_thread: Mutex<Option<ThreadId>>,
+}
+
+impl Server {
+    pub fn new(server_param: *mut c_void, handler: mg_handler_t) -> io::Result<Server> {
+        sys::ignore_sigpipe();
+        Ok(Server {
+            handler,
+            server_param,
+            options: RefCell::new(Options::default()),
+            listener: Cell::new(-1),
+            conns: RefCell::new(Vec::new()),
+            wakeup: Wakeup::new()?,
+            accept_paused_until: Cell::new(None),
+            io_thread: Mutex::new(None),
+        })
+    }
+
+    pub fn has_handler(&self) -> bool {
+        self.handler.is_some()
+    }
+
+    /// Calls the user's handler. Callers hold no borrow of the connection
+    /// or of the server's cells across this call.
+    pub fn call(&self, c: ConnPtr, event: mg_event) -> c_int {
+        match self.handler {
+            Some(h) => call_handler(h, c, event),
+            None => 0,
+        }
+    }
+
+    /// Connections newest first, copied so callbacks may run while walking.
+    pub fn snapshot(&self) -> Vec<ConnPtr> {
+        self.conns.borrow().iter().rev().copied().collect()
+    }
+
+    pub fn connection_count(&self) -> usize {
+        self.conns.borrow().len()
+    }
+
+    /// `mg_next`: the connection after `c` (newest first); `None` starts.
+    pub fn next(&self, c: Option<ConnPtr>) -> Option<ConnPtr> {
+        let conns = self.conns.borrow();
+        let live = |p: &&ConnPtr| !p.with(|c| c.close_notified);
+        match c {
+            None => conns.iter().rev().find(live).copied(),
+            Some(c) => {
+                let pos = conns.iter().position(|&p| p == c)?;
+                conns[..pos].iter().rev().find(live).copied()
+            }
+        }
+    }
+
+    /// Is the caller the IO thread (or has nobody polled yet)?
+    pub fn on_io_thread(&self) -> bool {
+        let owner = *self.io_thread.lock().unwrap_or_else(|e| e.into_inner());
+        owner.is_none_or(|t| t == std::thread::current().id())
+    }
+
+    /// `mg_iterate_over_connections`: runs now on the IO thread, otherwise
+    /// during the next poll.
+    pub fn iterate(&self, callback: Callback, param: *mut c_void) {
+        if self.on_io_thread() {
+            self.run_iteration(callback, param);
+        } else {
+            self.wakeup.push(Message::Iterate {
+                callback,
+                param: UserPtr(param),
+            });
+        }
+    }
+
+    /// Calls `callback(conn, MG_POLL)` for every live connection with
+    /// `callback_param = param`.
+    pub fn run_iteration(&self, callback: Callback, param: *mut c_void) {
+        for c in self.snapshot() {
+            let live = c.with(|c| {
+                c.public.callback_param = param;
+                !c.close_notified
+            });
+            if live {
+                call_handler(callback, c, mg_event::MG_POLL);
+            }
+        }
+    }
+
+    /// `mg_set_option`.
+    pub fn set_option(&self, name: &[u8], value: Option<&[u8]>) -> Result<(), OptionError> {
+        let opt = Opt::from_name(name).ok_or(OptionError::NoSuchOption)?;
+        Options::validate(opt, value)?;
+        let value = value.filter(|v| !v.is_empty());
+        match opt {
+            Opt::ListeningPort => self.set_listening_port(value),
+            Opt::RunAsUser => {
+                if let Some(user) = value {
+                    sys::run_as_user(user)?;
+                }
+                self.options.borrow_mut().set(opt, value);
+                Ok(())
+            }
+            _ => {
+                self.options.borrow_mut().set(opt, value);
+                Ok(())
+            }
+        }
+    }
+
+    fn set_listening_port(&self, value: Option<&[u8]>) -> Result<(), OptionError> {
+        let Some(value) = value else {
+            self.replace_listener(-1);
+            self.options.borrow_mut().set(Opt::ListeningPort, None);
+            return Ok(());
+        };
+        let addr = parse_listening_port(value)?;
+        let fd = sys::listen_tcp(&addr).map_err(|_| OptionError::CannotBind)?;
+        self.replace_listener(listener::adopt(fd));
+        let port = sys::local_addr(fd).map_or(addr.port(), |a| a.port());
+        self.options
+            .borrow_mut()
+            .set(Opt::ListeningPort, Some(port.to_string().as_bytes()));
+        Ok(())
+    }
+
+    /// Installs `fd` (already registered with `listener`) as the
+    /// listening socket, releasing the previous one.
+    pub fn replace_listener(&self, fd: RawFd) {
+        let old = self.listener.replace(fd);
+        if old >= 0 && old != fd {
+            listener::release(old);
+        }
+        self.accept_paused_until.set(None);
+    }
+
+    /// `mg_set_listening_socket`: adopt a socket, possibly shared with other
+    /// servers.
+    pub fn set_listening_socket(&self, fd: RawFd) {
+        if fd < 0 {
+            self.replace_listener(-1);
+            return;
+        }
+        if fd == self.listener.get() {
+            return;
+        }
+        let _ = sys::set_nonblocking(fd);
+        self.replace_listener(listener::adopt(fd));
+    }
+
+    pub fn get_option(&self, name: &[u8]) -> Option<*const std::os::raw::c_char> {
+        let opt = Opt::from_name(name)?;
+        let options = self.options.borrow();
+        Some(options.get(opt).map_or(c"".as_ptr(), CStr::as_ptr))
+    }
+
+    /// Closes everything (`mg_destroy_server`): pending replies get a last
+    /// non-blocking flush, every connection gets `MG_CLOSE`.
+    pub fn shutdown(&self) {
+        for c in self.snapshot() {
+            self.flush(c);
+            c.with(|c| c.close_now = true);
+        }
+        self.sweep();
+        self.replace_listener(-1);
+    }
+}
+
+/// Calls a user callback with the connection's public pointer.
+pub fn call_handler(h: Callback, c: ConnPtr, event: mg_event) -> c_int {
+    // SAFETY: `h` is the user's handler, called with a live connection
+    // record and a valid event, as the 5.4 API documents. No Rust
+    // reference to the record is alive during the call (see ConnPtr::with).
+    unsafe { h(c.public(), event) }
+}

@@ -1,0 +1,347 @@
+//! Every libc call of the library lives here: sockets, `select()` and its
+//! fd sets, the wakeup socket pair and signals. Each wrapper returns
+//! `io::Result` and the rest of the crate stays safe Rust.
+
+use std::io;
+use std::mem::{size_of, zeroed, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::unix::io::RawFd;
+use std::time::Duration;
+
+/// Turns a `-1` return into the current `errno` as an `io::Error`.
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn check_size(ret: libc::ssize_t) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// The highest descriptor number (exclusive) that fits in an `fd_set`.
+pub const FD_SETSIZE: RawFd = libc::FD_SETSIZE as RawFd;
+
+/// A `select()` descriptor set that refuses descriptors it cannot hold
+/// instead of corrupting memory.
+pub struct FdSet {
+    set: libc::fd_set,
+    max: RawFd,
+}
+
+impl FdSet {
+    pub fn new() -> FdSet {
+        // SAFETY: fd_set is plain data; FD_ZERO initialises it fully.
+        let mut set = unsafe { zeroed::<libc::fd_set>() };
+        // SAFETY: `set` is a valid, owned fd_set.
+        unsafe { libc::FD_ZERO(&mut set) };
+        FdSet { set, max: -1 }
+    }
+
+    /// Adds `fd`; returns false (and adds nothing) if it is out of range.
+    pub fn insert(&mut self, fd: RawFd) -> bool {
+        if !(0..FD_SETSIZE).contains(&fd) {
+            return false;
+        }
+        // SAFETY: 0 <= fd < FD_SETSIZE, checked above.
+        unsafe { libc::FD_SET(fd, &mut self.set) };
+        self.max = self.max.max(fd);
+        true
+    }
+
+    pub fn contains(&self, fd: RawFd) -> bool {
+        if !(0..FD_SETSIZE).contains(&fd) {
+            return false;
+        }
+        // SAFETY: 0 <= fd < FD_SETSIZE, checked above.
+        unsafe { libc::FD_ISSET(fd, &self.set) }
+    }
+
+    pub fn max(&self) -> RawFd {
+        self.max
+    }
+}
+
+/// `select()` on the two sets for at most `timeout`. Returns the number of
+/// ready descriptors; `EINTR` is reported as `Ok(0)` so callers simply poll
+/// again.
+pub fn select(read: &mut FdSet, write: &mut FdSet, timeout: Duration) -> io::Result<usize> {
+    let mut tv = libc::timeval {
+        tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
+        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
+    };
+    let nfds = read.max.max(write.max) + 1;
+    // SAFETY: both sets are initialised fd_sets holding only descriptors
+    // below FD_SETSIZE, and `tv` is a valid timeval.
+    let ret = unsafe {
+        libc::select(
+            nfds,
+            &mut read.set,
+            &mut write.set,
+            std::ptr::null_mut(),
+            &mut tv,
+        )
+    };
+    match check(ret) {
+        Ok(n) => Ok(n as usize),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn close(fd: RawFd) {
+    if fd >= 0 {
+        // SAFETY: closing a descriptor we own; errors are irrelevant here.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Half-closes the sending side (used for a lingering close).
+pub fn shutdown_write(fd: RawFd) {
+    // SAFETY: plain syscall on a descriptor we own.
+    unsafe { libc::shutdown(fd, libc::SHUT_WR) };
+}
+
+pub fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor; invalid descriptors give EBADF.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above.
+        check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    }
+    Ok(())
+}
+
+pub fn set_cloexec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor; invalid descriptors give EBADF.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFD) })?;
+    // SAFETY: as above.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) })?;
+    Ok(())
+}
+
+fn setsockopt_int(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: `value` is a live c_int and its size is passed.
+    check(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+pub fn set_nodelay(fd: RawFd) -> io::Result<()> {
+    setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)
+}
+
+fn to_sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is valid.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.ip().octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin) };
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.ip().octets(),
+                },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+            unsafe { std::ptr::write((&mut storage as *mut libc::sockaddr_storage).cast(), sin6) };
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn from_sockaddr(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
+    match storage.ss_family as libc::c_int {
+        libc::AF_INET => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let sin: &libc::sockaddr_in =
+                unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let sin6: &libc::sockaddr_in6 =
+                unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// Creates a non-blocking, close-on-exec listening TCP socket bound to `addr`.
+pub fn listen_tcp(addr: &SocketAddr) -> io::Result<RawFd> {
+    let family = match addr.ip() {
+        IpAddr::V4(_) => libc::AF_INET,
+        IpAddr::V6(_) => libc::AF_INET6,
+    };
+    // SAFETY: plain syscall.
+    let fd = check(unsafe {
+        libc::socket(
+            family,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    })?;
+    let result = (|| {
+        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+        let (storage, len) = to_sockaddr(addr);
+        // SAFETY: `storage` holds a valid address of length `len`.
+        check(unsafe { libc::bind(fd, (&storage as *const libc::sockaddr_storage).cast(), len) })?;
+        // SAFETY: plain syscall on our socket.
+        check(unsafe { libc::listen(fd, libc::SOMAXCONN) })?;
+        Ok(fd)
+    })();
+    if result.is_err() {
+        close(fd);
+    }
+    result
+}
+
+/// Accepts one connection as a non-blocking, close-on-exec socket.
+pub fn accept(listener: RawFd) -> io::Result<(RawFd, Option<SocketAddr>)> {
+    // SAFETY: sockaddr_storage is plain data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: storage/len describe a writable sockaddr buffer.
+    let fd = check(unsafe {
+        libc::accept4(
+            listener,
+            (&mut storage as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    })?;
+    Ok((fd, from_sockaddr(&storage)))
+}
+
+/// The local address of a socket.
+pub fn local_addr(fd: RawFd) -> Option<SocketAddr> {
+    // SAFETY: sockaddr_storage is plain data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: storage/len describe a writable sockaddr buffer.
+    let ret = unsafe {
+        libc::getsockname(
+            fd,
+            (&mut storage as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    };
+    if ret == 0 {
+        from_sockaddr(&storage)
+    } else {
+        None
+    }
+}
+
+/// `recv()` into `buf`. `Ok(0)` means the peer closed.
+pub fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is writable for its length.
+    check_size(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
+/// `recv()` of at most `max` bytes appended to `buf` (no zero-filling).
+/// `Ok(0)` means the peer closed.
+pub fn recv_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    buf.reserve(max);
+    let spare = &mut buf.spare_capacity_mut()[..max];
+    let n = recv(fd, spare)?;
+    // SAFETY: recv initialised the first `n` bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// `send()` without raising SIGPIPE.
+pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is readable for its length.
+    check_size(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
+}
+
+/// A connected pair of non-blocking, close-on-exec Unix stream sockets.
+pub fn socketpair() -> io::Result<(RawFd, RawFd)> {
+    let mut fds = [-1 as RawFd; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    check(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    Ok((fds[0], fds[1]))
+}
+
+/// Ignores SIGPIPE process-wide, as Mongoose 5.4's `mg_create_server` does.
+pub fn ignore_sigpipe() {
+    // SAFETY: installing SIG_IGN is always sound.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// Drops privileges to `user` (getpwnam, setgid, setuid), as 5.4's
+/// `run_as_user` option does.
+pub fn run_as_user(user: &[u8]) -> Result<(), super::options::OptionError> {
+    use super::options::OptionError;
+    let name = std::ffi::CString::new(user).map_err(|_| OptionError::UnknownUser)?;
+    // SAFETY: `name` is a valid C string; getpwnam returns NULL or a
+    // pointer to static storage that we read immediately.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return Err(OptionError::UnknownUser);
+    }
+    // SAFETY: `pw` is non-NULL and points at a valid passwd record.
+    let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    // SAFETY: plain syscalls.
+    if unsafe { libc::setgid(gid) } != 0 {
+        return Err(OptionError::SetgidFailed);
+    }
+    // SAFETY: plain syscall.
+    if unsafe { libc::setuid(uid) } != 0 {
+        return Err(OptionError::SetuidFailed);
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The C boundary: the only place with `#[no_mangle]` functions.
+//!
+//! Every exported function is a few lines: check its pointers, enter
+//! [`guard`] so that no panic unwinds into C, convert arguments and call the
+//! safe core. The vocabulary below keeps those lines uniform.
+
+pub mod output;
+pub mod request;
+pub mod server;
+pub mod types;
+pub mod util;
+pub mod variadic;
+
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Runs `f`; if it panics, returns `default` instead of unwinding into C
+/// (which would abort the host program).
+pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
+}
+
+/// Borrows a NUL-terminated C string as bytes; NULL gives `None`.
+///
+/// # Safety
+/// `p` must be NULL or point to a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: the caller promises a valid NUL-terminated string.
+        Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+/// Borrows `len` bytes at `p` as a slice; NULL or a negative length gives an
+/// empty slice.
+///
+/// # Safety
+/// `p` must be NULL or valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn c_slice<'a>(p: *const c_char, len: usize) -> &'a [u8] {
+    if p.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller promises `len` readable bytes at `p`.
+        unsafe { std::slice::from_raw_parts(p.cast::<u8>(), len) }
+    }
+}
+
+/// Mutable view of a caller's output buffer; NULL or zero length gives `None`.
+///
+/// # Safety
+/// `p` must be NULL or valid for writes of `len` bytes for `'a`.
+pub(crate) unsafe fn c_buf<'a>(p: *mut c_char, len: usize) -> Option<&'a mut [u8]> {
+    if p.is_null() || len == 0 {
+        None
+    } else {
+        // SAFETY: the caller promises `len` writable bytes at `p`.
+        Some(unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) })
+    }
+}
