@@ -35,6 +35,12 @@ pub struct FdSet {
     max: RawFd,
 }
 
+impl Default for FdSet {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl FdSet {
     pub fn new() -> FdSet {
         // SAFETY: fd_set is plain data; FD_ZERO initialises it fully.

@@ -65,9 +65,7 @@ pub fn is_valid_target(uri: &[u8]) -> bool {
     match uri.iter().position(|&b| b == b':') {
         Some(colon) if colon > 0 => {
             let (host, port) = (&uri[..colon], &uri[colon + 1..]);
-            !host.iter().any(|&b| b == b' ')
-                && !port.is_empty()
-                && port.iter().all(u8::is_ascii_digit)
+            !host.contains(&b' ') && !port.is_empty() && port.iter().all(u8::is_ascii_digit)
         }
         _ => false,
     }
