@@ -230,7 +230,8 @@ void mg_send_header(struct mg_connection *conn, const char *name, const char *va
 /*
  Sends `data_len` bytes as one chunk of a chunked body. The first call
  sends the status line (200 unless set) and `Transfer-Encoding: chunked`;
- a zero-length call ends the body (`mg_send_data(conn, "", 0)`), and the
+ a zero-length call ends the body (`mg_send_data(conn, "", 0)`; a NULL
+ `data` sends nothing), and the
  body is also ended when the handler returns MG_TRUE. (HTTP/1.0 clients
  get the bytes unchunked and the connection closes after the reply.)
  Returns the number of bytes queued for sending.

@@ -63,7 +63,8 @@ pub unsafe extern "C" fn mg_send_header(
 
 /// Sends `data_len` bytes as one chunk of a chunked body. The first call
 /// sends the status line (200 unless set) and `Transfer-Encoding: chunked`;
-/// a zero-length call ends the body (`mg_send_data(conn, "", 0)`), and the
+/// a zero-length call ends the body (`mg_send_data(conn, "", 0)`; a NULL
+/// `data` sends nothing), and the
 /// body is also ended when the handler returns MG_TRUE. (HTTP/1.0 clients
 /// get the bytes unchunked and the connection closes after the reply.)
 /// Returns the number of bytes queued for sending.
@@ -76,6 +77,9 @@ pub unsafe extern "C" fn mg_send_data(
     data: *const c_void,
     data_len: c_int,
 ) -> usize {
+    if data.is_null() {
+        return with_conn(conn, 0, queued);
+    }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data.cast(), data_len.max(0) as usize) };
     with_conn(conn, 0, |c| {

@@ -159,7 +159,7 @@ impl Response {
 
     /// `mg_write` / `mg_printf`: bytes go out verbatim.
     pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
-        if matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
+        if !data.is_empty() && matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
             self.framing = Framing::Raw;
         }
         out.extend_from_slice(data);
