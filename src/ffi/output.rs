@@ -78,7 +78,7 @@ pub unsafe extern "C" fn mg_send_data(
     data_len: c_int,
 ) -> usize {
     if data.is_null() {
-        return with_conn(conn, 0, queued);
+        return with_conn(conn, 0, |c| queued(c));
     }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data.cast(), data_len.max(0) as usize) };
