@@ -1,0 +1,154 @@
+//! The select() loop under pressure: descriptors beyond FD_SETSIZE,
+//! descriptor exhaustion, idle CPU, and two servers sharing a listener.
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// Raises this process's descriptor limit to its hard limit.
+fn raise_nofile() -> u64 {
+    // SAFETY: getrlimit/setrlimit on a local struct.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        lim.rlim_cur
+    }
+}
+
+fn bin(name: &str) -> String {
+    root()
+        .join("build/examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn idle_server_sleeps_in_select() {
+    let srv = start_test_server(&[]);
+    let mut s = srv.connect();
+    assert_eq!(get(&mut s, "/hello").status, 200);
+    let before = srv.cpu_time();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = srv.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(100),
+        "idle server used {used:?} of CPU in 2 s"
+    );
+}
+
+#[test]
+fn descriptors_beyond_fd_setsize_are_refused_cleanly() {
+    let limit = raise_nofile();
+    if limit < 2048 {
+        eprintln!("skipping: hard descriptor limit {limit} < 2048");
+        return;
+    }
+    let bin = test_server_binary();
+    let srv = Server::start_shell(&format!(
+        "ulimit -n 4096 && exec {} 0 max_connections=5000",
+        bin.display()
+    ));
+    let mut conns: Vec<TcpStream> = Vec::new();
+    for _ in 0..1100 {
+        conns.push(srv.connect());
+    }
+    // The last connections landed on descriptors >= 1024 in the server:
+    // each gets a 503 and a close, not memory corruption.
+    let mut refused = 0;
+    for s in conns.iter_mut().rev().take(40) {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let reply = read_to_close(s);
+        let text = String::from_utf8_lossy(&reply);
+        assert!(
+            text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{text:?}"
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, 40);
+    // The accepted ones are still served.
+    for s in conns.iter_mut().take(5) {
+        assert_eq!(get(s, "/hello").text(), "Hello [/hello]");
+    }
+    // ... at normal CPU.
+    let before = srv.cpu_time();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = srv.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(150),
+        "server used {used:?} CPU in 1 s"
+    );
+    drop(conns);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut s = srv.connect();
+    assert_eq!(get(&mut s, "/hello").status, 200);
+}
+
+#[test]
+fn running_out_of_descriptors_does_not_spin() {
+    raise_nofile();
+    let bin = test_server_binary();
+    let srv = Server::start_shell(&format!("ulimit -n 40 && exec {} 0", bin.display()));
+    let mut conns: Vec<TcpStream> = (0..80).map(|_| srv.connect()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = srv.cpu_time();
+    std::thread::sleep(Duration::from_secs(1));
+    let used = srv.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(200),
+        "server used {used:?} CPU while out of descriptors"
+    );
+    // Connections it accepted are served.
+    assert_eq!(get(&mut conns[0], "/hello").status, 200);
+    // Once descriptors are free again, the waiting connections are served.
+    let waiting = conns.split_off(60);
+    drop(conns);
+    for mut s in waiting {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(b"GET /hello HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut s).status, 200);
+    }
+}
+
+#[test]
+fn two_servers_share_one_listening_socket() {
+    let srv = Server::start(std::path::Path::new(&bin("multi_threaded")), &[]);
+    let port = srv.port;
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..100 {
+                    let mut s = connect(port);
+                    s.write_all(b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n")
+                        .unwrap();
+                    let mut all = Vec::new();
+                    s.read_to_end(&mut all).unwrap();
+                    let text = String::from_utf8_lossy(&all).into_owned();
+                    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 1, "{text}");
+                    seen.push(text.contains("server 1"));
+                }
+                seen
+            })
+        })
+        .collect();
+    let seen: Vec<bool> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(seen.len(), 400);
+    assert!(seen.iter().any(|&s| s), "server 1 never answered");
+    assert!(seen.iter().any(|&s| !s), "server 2 never answered");
+    let start = Instant::now();
+    srv.stop();
+    assert!(start.elapsed() < Duration::from_secs(5));
+}
