@@ -141,9 +141,11 @@ fn uri_is_decoded_and_cleaned() {
 fn get_header_is_case_insensitive() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /header?name=x-custom HTTP/1.1\r\nX-Custom: yes\r\n\r\n").unwrap();
+    s.write_all(b"GET /header?name=x-custom HTTP/1.1\r\nX-Custom: yes\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).text(), "yes");
-    s.write_all(b"GET /header?name=missing HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /header?name=missing HTTP/1.1\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).text(), "(null)");
 }
 
@@ -154,7 +156,10 @@ fn mg_auth_false_gives_401_digest_challenge() {
     let r = get(&mut s, "/private");
     assert_eq!(r.status, 401);
     let auth = r.header("WWW-Authenticate").unwrap();
-    assert!(auth.starts_with("Digest qop=\"auth\", realm=\"mydomain.com\", nonce=\""), "{auth}");
+    assert!(
+        auth.starts_with("Digest qop=\"auth\", realm=\"mydomain.com\", nonce=\""),
+        "{auth}"
+    );
 }
 
 #[test]
@@ -167,24 +172,35 @@ fn keep_alive_rules_and_connection_param_lifetime() {
     // HTTP/1.0 without keep-alive: the reply says close and the server closes.
     let raw = exchange_open(srv.port, b"GET /hello HTTP/1.0\r\n\r\n");
     let text = String::from_utf8_lossy(&raw);
-    assert!(text.starts_with("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"),
+        "{text}"
+    );
     assert!(text.ends_with("Hello [/hello]"), "{text}");
     // HTTP/1.0 with keep-alive and a Content-Length reply stays open.
     let mut s = srv.connect();
-    s.write_all(b"GET /raw HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
+    s.write_all(b"GET /raw HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).body, b"raw");
-    s.write_all(b"GET /raw HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").unwrap();
+    s.write_all(b"GET /raw HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).body, b"raw");
 }
 
 #[test]
 fn connection_close_is_honoured_and_announced() {
     let srv = start_test_server(&[]);
-    let raw = exchange_open(srv.port, b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let raw = exchange_open(
+        srv.port,
+        b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
     let text = String::from_utf8_lossy(&raw);
     assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
     assert!(text.ends_with("0\r\n\r\n"), "{text}");
-    let raw = exchange_open(srv.port, b"GET /decline HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let raw = exchange_open(
+        srv.port,
+        b"GET /decline HTTP/1.1\r\nConnection: close\r\n\r\n",
+    );
     assert!(String::from_utf8_lossy(&raw).contains("\r\nConnection: close\r\n"));
 }
 
@@ -196,7 +212,9 @@ fn pipelined_requests_are_answered_in_order() {
     for p in ["/hello", "/raw", "/counter", "/decline", "/more?n=1"] {
         batch.extend_from_slice(format!("GET {p} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
     }
-    batch.extend_from_slice(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /counter HTTP/1.1\r\n\r\n");
+    batch.extend_from_slice(
+        b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /counter HTTP/1.1\r\n\r\n",
+    );
     s.write_all(&batch).unwrap();
     assert_eq!(read_response(&mut s).text(), "Hello [/hello]");
     assert_eq!(read_response(&mut s).body, b"raw");
@@ -234,7 +252,8 @@ fn chunked_request_body_is_decoded() {
 fn expect_100_continue() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n").unwrap();
+    s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
     let interim = read_response(&mut s);
     assert_eq!(interim.raw, b"HTTP/1.1 100 Continue\r\n\r\n");
     s.write_all(b"xyz").unwrap();
@@ -256,9 +275,11 @@ fn options_method_and_proxy_requests() {
     let r = read_response(&mut s);
     assert_eq!(r.status, 200);
     assert!(r.header("Allow").unwrap().contains("GET"));
-    s.write_all(b"GET http://example.com/ HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET http://example.com/ HTTP/1.1\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).status, 405);
-    s.write_all(b"CONNECT example.com:443 HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"CONNECT example.com:443 HTTP/1.1\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).status, 405);
     s.write_all(b"BREW /pot HTTP/1.1\r\n\r\n").unwrap();
     assert_eq!(read_response(&mut s).status, 501);
@@ -313,8 +334,17 @@ fn curl_gets_hello() {
     let srv = start_test_server(&[]);
     let out = curl(&[&srv.url("/hello"), &srv.url("/counter")]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "Hello [/hello]count=2");
-    let out = curl(&["-o", "/dev/null", "-w", "%{http_code}", &srv.url("/decline")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello [/hello]count=2"
+    );
+    let out = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &srv.url("/decline"),
+    ]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "404");
     let out = curl(&["-d", "a=1&b=2", &srv.url("/echo")]);
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("body=a=1&b=2"));
@@ -324,10 +354,14 @@ fn curl_gets_hello() {
 fn peer_half_close_after_request_still_gets_the_reply() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /hello HTTP/1.1\r\n\r\nGET /raw HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /hello HTTP/1.1\r\n\r\nGET /raw HTTP/1.1\r\n\r\n")
+        .unwrap();
     shutdown_write(&s);
     let mut all = Vec::new();
     s.read_to_end(&mut all).unwrap();
     let text = String::from_utf8_lossy(&all);
-    assert!(text.contains("Hello [/hello]") && text.ends_with("raw"), "{text}");
+    assert!(
+        text.contains("Hello [/hello]") && text.ends_with("raw"),
+        "{text}"
+    );
 }

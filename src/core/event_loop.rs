@@ -39,7 +39,10 @@ impl Server {
             if c.with(|c| c.close_now) {
                 continue;
             }
-            if self.has_handler() && self.call(c, mg_event::MG_POLL) == 1 && self.handler_finished(c) {
+            if self.has_handler()
+                && self.call(c, mg_event::MG_POLL) == 1
+                && self.handler_finished(c)
+            {
                 // Pipelined requests may be waiting behind the one that ended.
                 self.process_input(c);
             }

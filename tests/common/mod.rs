@@ -17,7 +17,10 @@ pub fn root() -> PathBuf {
 
 pub fn static_lib() -> PathBuf {
     let lib = root().join("build/libmongoose.a");
-    assert!(lib.exists(), "build/libmongoose.a is missing: run `make` (or `make test`)");
+    assert!(
+        lib.exists(),
+        "build/libmongoose.a is missing: run `make` (or `make test`)"
+    );
     lib
 }
 
@@ -42,7 +45,11 @@ pub fn compile_with(compiler: &str, source: &str, extra: &[&str]) -> PathBuf {
     let tag = compiler.replace(['/', '+'], "_");
     let out = out_dir.join(format!("{stem}-{tag}"));
     let lib = static_lib();
-    let std_flag = if compiler.contains("++") { "-std=c++11" } else { "-std=c99" };
+    let std_flag = if compiler.contains("++") {
+        "-std=c++11"
+    } else {
+        "-std=c99"
+    };
     let status = Command::new(compiler)
         .args([std_flag, "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
         .arg("-I")
@@ -99,7 +106,11 @@ impl Server {
             .next()
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("unexpected banner {line:?}"));
-        Server { child, port, stdout }
+        Server {
+            child,
+            port,
+            stdout,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -178,7 +189,11 @@ pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
             Ok(0) => break,
             Ok(n) => out.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("read failed after {} bytes: {e}: {:?}", out.len(), String::from_utf8_lossy(&out)),
+            Err(e) => panic!(
+                "read failed after {} bytes: {e}: {:?}",
+                out.len(),
+                String::from_utf8_lossy(&out)
+            ),
         }
     }
     out
@@ -224,21 +239,36 @@ pub fn read_response_for(s: &mut TcpStream, head_request: bool) -> Response {
     // Head, byte by byte so nothing of the next response is consumed.
     while !raw.ends_with(b"\r\n\r\n") {
         let n = s.read(&mut byte).expect("read head");
-        assert!(n == 1, "connection closed inside the head: {:?}", String::from_utf8_lossy(&raw));
+        assert!(
+            n == 1,
+            "connection closed inside the head: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
         raw.push(byte[0]);
     }
     let head = String::from_utf8_lossy(&raw).into_owned();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap().to_string();
-    let status: u16 = status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).expect("status code");
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status code");
     let headers: Vec<(String, String)> = lines
         .filter(|l| !l.is_empty())
         .map(|l| {
-            let (n, v) = l.split_once(':').unwrap_or_else(|| panic!("bad header line {l:?}"));
+            let (n, v) = l
+                .split_once(':')
+                .unwrap_or_else(|| panic!("bad header line {l:?}"));
             (n.to_string(), v.trim().to_string())
         })
         .collect();
-    let find = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
     let mut body = Vec::new();
     if head_request || status == 204 || status == 304 || (100..200).contains(&status) {
         // no body
@@ -246,7 +276,8 @@ pub fn read_response_for(s: &mut TcpStream, head_request: bool) -> Response {
         assert!(te.eq_ignore_ascii_case("chunked"), "unexpected TE {te}");
         loop {
             let line = read_line(s, &mut raw);
-            let size = usize::from_str_radix(line.trim(), 16).unwrap_or_else(|_| panic!("bad chunk size {line:?}"));
+            let size = usize::from_str_radix(line.trim(), 16)
+                .unwrap_or_else(|_| panic!("bad chunk size {line:?}"));
             if size == 0 {
                 let end = read_line(s, &mut raw);
                 assert!(end.is_empty(), "trailers not expected: {end:?}");
@@ -292,7 +323,8 @@ fn read_line(s: &mut TcpStream, raw: &mut Vec<u8>) -> String {
 
 /// Sends a GET on `s` and reads the response.
 pub fn get(s: &mut TcpStream, path: &str) -> Response {
-    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .unwrap();
     read_response(s)
 }
 
