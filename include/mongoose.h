@@ -230,8 +230,8 @@ void mg_send_header(struct mg_connection *conn, const char *name, const char *va
 /*
  Sends `data_len` bytes as one chunk of a chunked body. The first call
  sends the status line (200 unless set) and `Transfer-Encoding: chunked`;
- a zero-length call ends the body (`mg_send_data(conn, "", 0)`; a NULL
- `data` sends nothing), and the
+ a zero-length call ends the body (`mg_send_data(conn, "", 0)`; NULL
+ `data` or a negative length sends nothing), and the
  body is also ended when the handler returns MG_TRUE. (HTTP/1.0 clients
  get the bytes unchunked and the connection closes after the reply.)
  Returns the number of bytes queued for sending.
@@ -254,7 +254,8 @@ size_t mg_write(struct mg_connection *conn, const void *buf, int len);
  Sends one websocket frame (FIN set, unmasked) with `opcode` (see the
  WEBSOCKET_OPCODE_* constants) and `data_len` bytes of payload. A
  WEBSOCKET_OPCODE_CONNECTION_CLOSE frame closes the connection once it has
- been sent. Returns the number of bytes queued for sending.
+ been sent. NULL `data` sends nothing. Returns the number of bytes queued
+ for sending.
 
  # Safety
  `conn` must be NULL or a live connection; `data` valid for `data_len`.

@@ -365,3 +365,16 @@ fn peer_half_close_after_request_still_gets_the_reply() {
         "{text}"
     );
 }
+
+#[test]
+fn head_request_to_a_handler_gets_no_body_and_keeps_the_stream_in_sync() {
+    let srv = start_test_server(&[]);
+    let mut s = srv.connect();
+    s.write_all(b"HEAD /hello HTTP/1.1\r\n\r\n").unwrap();
+    let r = read_response_for(&mut s, true);
+    assert_eq!(
+        r.raw,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    assert_eq!(get(&mut s, "/hello").text(), "Hello [/hello]");
+}

@@ -21,6 +21,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_READ_PER_POLL: usize = 1 << 20;
 /// Read granularity.
 const READ_CHUNK: usize = 16384;
+/// Stop reading requests while this much output is waiting to be sent.
+const MAX_QUEUED_OUTPUT_TO_READ: usize = 256 * 1024;
 /// How long a closing connection waits for the peer's FIN.
 const LINGER: Duration = Duration::from_secs(2);
 
@@ -31,8 +33,8 @@ const REFUSAL: &[u8] =
 impl Server {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
-        *self.io_thread.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(std::thread::current().id());
+        let me = std::thread::current().id();
+        self.io_thread.with(|owner| *owner = Some(me));
 
         let now = Instant::now();
         for c in self.snapshot() {
@@ -161,6 +163,11 @@ impl Server {
         }
         if c.linger_until.is_some() || c.stage == Stage::Closing {
             return READ_CHUNK; // read and discard until the peer's FIN
+        }
+        if c.pending_output().len() > MAX_QUEUED_OUTPUT_TO_READ {
+            // A client that sends requests but does not read the replies
+            // must not make us buffer without bound: wait for it to read.
+            return 0;
         }
         let options = self.options.borrow();
         let max_head = options.number(Opt::MaxRequestHeadSize) as usize;
@@ -294,8 +301,16 @@ impl Server {
                 return false;
             }
             let idle = now.saturating_duration_since(c.last_io);
+            if c.has_pending_output() {
+                // Output the peer does not read: give up after the idle
+                // timeout, whatever the request stage.
+                if idle >= idle_timeout {
+                    c.close_now = true;
+                }
+                return false;
+            }
             match c.stage {
-                Stage::Head if c.recv.is_empty() && !c.has_pending_output() => {
+                Stage::Head if c.recv.is_empty() => {
                     if idle >= idle_timeout {
                         c.close_now = true;
                     }
@@ -305,12 +320,9 @@ impl Server {
                     .head_started
                     .is_some_and(|t| now.saturating_duration_since(t) >= request_timeout),
                 Stage::Body => idle >= idle_timeout,
-                Stage::Handling | Stage::Closing => {
-                    if c.has_pending_output() && idle >= idle_timeout {
-                        c.close_now = true;
-                    }
-                    false
-                }
+                // A request the handler keeps open (MG_MORE) may be quiet
+                // for as long as it likes.
+                Stage::Handling | Stage::Closing => false,
             }
         });
         if timed_out {

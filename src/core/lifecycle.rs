@@ -101,7 +101,8 @@ impl Server {
                 c.public.status_code = 0;
                 c.public.is_websocket = 0;
                 c.public.content = std::ptr::null_mut();
-                c.response.begin(c.head.keep_alive, c.head.http10);
+                c.response
+                    .begin(c.head.keep_alive, c.head.http10, c.head.is_head_method);
                 c.stage = Stage::Body;
                 c.body_len = 0;
                 let body_available = c.recv.len() - c.head.head_len;
@@ -219,6 +220,7 @@ impl Server {
                 c.stage = Stage::Closing;
             }
             c.head.head_len = 0;
+            c.head.is_head_method = false;
             c.body_len = 0;
             c.chunked = None;
             c.new_data = false;
@@ -231,7 +233,7 @@ impl Server {
         c.with(|c| {
             c.stage = Stage::Handling;
             if c.response.framing != Framing::Idle || c.head.head_len == 0 {
-                c.response.begin(false, false);
+                c.response.begin(false, false, false);
             }
             c.response.keep_alive = false;
         });

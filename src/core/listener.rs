@@ -6,29 +6,31 @@
 
 use super::sys;
 use std::os::unix::io::RawFd;
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
 /// (descriptor, number of servers using it)
-static SHARED: Mutex<Vec<(RawFd, usize)>> = Mutex::new(Vec::new());
+fn shared() -> &'static sys::Lock<Vec<(RawFd, usize)>> {
+    static SHARED: OnceLock<sys::Lock<Vec<(RawFd, usize)>>> = OnceLock::new();
+    SHARED.get_or_init(|| sys::Lock::new(Vec::new()))
+}
 
 /// Registers one more user of `fd` and returns it.
 pub fn adopt(fd: RawFd) -> RawFd {
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    match shared.iter_mut().find(|(f, _)| *f == fd) {
+    shared().with(|shared| match shared.iter_mut().find(|(f, _)| *f == fd) {
         Some((_, count)) => *count += 1,
         None => shared.push((fd, 1)),
-    }
+    });
     fd
 }
 
 /// Drops one user of `fd`; the last one closes it.
 pub fn release(fd: RawFd) {
-    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(i) = shared.iter().position(|(f, _)| *f == fd) {
+    let last = shared().with(|shared| {
+        let i = shared.iter().position(|(f, _)| *f == fd)?;
         shared[i].1 -= 1;
-        if shared[i].1 == 0 {
-            shared.swap_remove(i);
-            sys::close(fd);
-        }
+        (shared[i].1 == 0).then(|| shared.swap_remove(i))
+    });
+    if last.is_some() {
+        sys::close(fd);
     }
 }

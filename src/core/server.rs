@@ -18,7 +18,6 @@ use std::ffi::CStr;
 use std::io;
 use std::os::raw::{c_int, c_void};
 use std::os::unix::io::RawFd;
-use std::sync::Mutex;
 use std::thread::ThreadId;
 use std::time::Instant;
 
@@ -34,7 +33,7 @@ pub struct Server {
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
     /// The thread that last ran `mg_poll_server`.
-    pub io_thread: Mutex<Option<ThreadId>>,
+    pub io_thread: sys::Lock<Option<ThreadId>>,
 }
 
 impl Server {
@@ -48,7 +47,7 @@ impl Server {
             conns: RefCell::new(Vec::new()),
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
-            io_thread: Mutex::new(None),
+            io_thread: sys::Lock::new(None),
         })
     }
 
@@ -89,8 +88,8 @@ impl Server {
 
     /// Is the caller the IO thread (or has nobody polled yet)?
     pub fn on_io_thread(&self) -> bool {
-        let owner = *self.io_thread.lock().unwrap_or_else(|e| e.into_inner());
-        owner.is_none_or(|t| t == std::thread::current().id())
+        let me = std::thread::current().id();
+        self.io_thread.with(|owner| owner.is_none_or(|t| t == me))
     }
 
     /// `mg_iterate_over_connections`: runs now on the IO thread, otherwise

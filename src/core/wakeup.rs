@@ -17,7 +17,6 @@ use std::mem::MaybeUninit;
 use std::os::raw::{c_int, c_void};
 use std::os::unix::io::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 /// A handler function as passed to the wakeup and iteration calls.
 pub type Callback = unsafe extern "C" fn(*mut mg_connection, mg_event) -> c_int;
@@ -42,7 +41,7 @@ pub enum Message {
 pub struct Wakeup {
     read_fd: RawFd,
     write_fd: RawFd,
-    queue: Mutex<VecDeque<Message>>,
+    queue: sys::Lock<VecDeque<Message>>,
     signaled: AtomicBool,
 }
 
@@ -52,7 +51,7 @@ impl Wakeup {
         Ok(Wakeup {
             read_fd,
             write_fd,
-            queue: Mutex::new(VecDeque::new()),
+            queue: sys::Lock::new(VecDeque::new()),
             signaled: AtomicBool::new(false),
         })
     }
@@ -63,10 +62,7 @@ impl Wakeup {
 
     /// Queues a message and makes sure the IO thread wakes up. Any thread.
     pub fn push(&self, message: Message) {
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_back(message);
+        self.queue.with(|q| q.push_back(message));
         if !self.signaled.swap(true, Ordering::AcqRel) {
             // A full socket buffer would already hold a wake-up byte.
             let _ = sys::send(self.write_fd, &[1]);
@@ -82,7 +78,7 @@ impl Wakeup {
             }
         }
         self.signaled.store(false, Ordering::Release);
-        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+        self.queue.with(std::mem::take)
     }
 }
 

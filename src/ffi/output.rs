@@ -63,8 +63,8 @@ pub unsafe extern "C" fn mg_send_header(
 
 /// Sends `data_len` bytes as one chunk of a chunked body. The first call
 /// sends the status line (200 unless set) and `Transfer-Encoding: chunked`;
-/// a zero-length call ends the body (`mg_send_data(conn, "", 0)`; a NULL
-/// `data` sends nothing), and the
+/// a zero-length call ends the body (`mg_send_data(conn, "", 0)`; NULL
+/// `data` or a negative length sends nothing), and the
 /// body is also ended when the handler returns MG_TRUE. (HTTP/1.0 clients
 /// get the bytes unchunked and the connection closes after the reply.)
 /// Returns the number of bytes queued for sending.
@@ -77,7 +77,7 @@ pub unsafe extern "C" fn mg_send_data(
     data: *const c_void,
     data_len: c_int,
 ) -> usize {
-    if data.is_null() {
+    if data.is_null() || data_len < 0 {
         return with_conn(conn, 0, |c| queued(c));
     }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
@@ -113,7 +113,8 @@ pub unsafe extern "C" fn mg_write(
 /// Sends one websocket frame (FIN set, unmasked) with `opcode` (see the
 /// WEBSOCKET_OPCODE_* constants) and `data_len` bytes of payload. A
 /// WEBSOCKET_OPCODE_CONNECTION_CLOSE frame closes the connection once it has
-/// been sent. Returns the number of bytes queued for sending.
+/// been sent. NULL `data` sends nothing. Returns the number of bytes queued
+/// for sending.
 ///
 /// # Safety
 /// `conn` must be NULL or a live connection; `data` valid for `data_len`.
@@ -124,6 +125,9 @@ pub unsafe extern "C" fn mg_websocket_write(
     data: *const c_char,
     data_len: usize,
 ) -> usize {
+    if data.is_null() {
+        return with_conn(conn, 0, |c| queued(c));
+    }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data, data_len) };
     with_conn(conn, 0, |c| {

@@ -42,14 +42,17 @@ pub struct Response {
     pub http10: bool,
     /// A status line has been written for this request.
     pub status_line_sent: bool,
+    /// The request is a HEAD: headers only, never body bytes.
+    pub head_only: bool,
 }
 
 impl Response {
     /// Starts the reply state for a new request.
-    pub fn begin(&mut self, keep_alive: bool, http10: bool) {
+    pub fn begin(&mut self, keep_alive: bool, http10: bool, head_only: bool) {
         *self = Response {
             keep_alive,
             http10,
+            head_only,
             ..Response::default()
         };
     }
@@ -142,6 +145,8 @@ impl Response {
             }
         }
         match self.framing {
+            // A reply to HEAD has no body: headers only, then done.
+            Framing::Chunked | Framing::Unframed if self.head_only => self.framing = Framing::Ended,
             Framing::Chunked if data.is_empty() => {
                 out.extend_from_slice(b"0\r\n\r\n");
                 self.framing = Framing::Ended;
@@ -173,6 +178,7 @@ impl Response {
                 out.extend_from_slice(b"0\r\n\r\n");
                 self.framing = Framing::Ended;
             }
+            Framing::Unframed if self.head_only => self.framing = Framing::Ended,
             Framing::HeadOpen => {
                 if !self.user_length_header {
                     out.extend_from_slice(b"Content-Length: 0\r\n");
@@ -198,7 +204,7 @@ mod tests {
     #[test]
     fn printf_data_sample() {
         let mut r = Response::default();
-        r.begin(true, false);
+        r.begin(true, false, false);
         let mut out = Vec::new();
         assert_eq!(r.send_data(&mut out, 0, b"Hello [/hello]"), Some(200));
         assert!(r.finish(&mut out));
@@ -211,7 +217,7 @@ mod tests {
     #[test]
     fn status_header_data_sample() {
         let mut r = Response::default();
-        r.begin(true, false);
+        r.begin(true, false, false);
         let mut out = Vec::new();
         assert_eq!(r.send_status(&mut out, 201), Some(201));
         assert_eq!(r.send_header(&mut out, 201, b"X-A", b"b"), None);
@@ -226,7 +232,7 @@ mod tests {
     #[test]
     fn empty_data_ends_body_and_later_data_is_dropped() {
         let mut r = Response::default();
-        r.begin(true, false);
+        r.begin(true, false, false);
         let mut out = Vec::new();
         r.send_data(&mut out, 0, b"ab");
         r.send_data(&mut out, 200, b"");
@@ -239,7 +245,7 @@ mod tests {
     #[test]
     fn headers_only_are_terminated() {
         let mut r = Response::default();
-        r.begin(false, false);
+        r.begin(false, false, false);
         let mut out = Vec::new();
         r.send_status(&mut out, 204);
         r.send_header(&mut out, 204, b"X", b"y");
@@ -251,9 +257,23 @@ mod tests {
     }
 
     #[test]
+    fn head_request_gets_headers_only() {
+        let mut r = Response::default();
+        r.begin(true, false, true);
+        let mut out = Vec::new();
+        r.send_data(&mut out, 0, b"body");
+        r.send_data(&mut out, 200, b"more");
+        assert!(r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        );
+    }
+
+    #[test]
     fn http10_gets_unframed_body() {
         let mut r = Response::default();
-        r.begin(true, true);
+        r.begin(true, true, false);
         let mut out = Vec::new();
         r.send_data(&mut out, 0, b"hi");
         assert!(!r.finish(&mut out));
@@ -263,7 +283,7 @@ mod tests {
     #[test]
     fn raw_output_untouched() {
         let mut r = Response::default();
-        r.begin(true, false);
+        r.begin(true, false, false);
         let mut out = Vec::new();
         r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi");
         assert!(r.finish(&mut out));

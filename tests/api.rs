@@ -1,0 +1,334 @@
+//! The C API surface: header layout and signatures (tests/c/layout.c),
+//! C++ use of the header, option handling and NULL arguments from C, and
+//! the packaging artefacts (static and shared library, pkg-config file).
+
+mod common;
+use common::*;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs a compiled test program and asserts that it exits 0 and says "ok".
+fn run_ok(binary: &Path, envs: &[(&str, PathBuf)]) -> Output {
+    let mut cmd = Command::new(binary);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{stdout}\n{stderr}",
+        binary.display(),
+        out.status
+    );
+    assert!(
+        stdout.lines().any(|l| l == "ok"),
+        "{} did not print ok:\n{stdout}\n{stderr}",
+        binary.display()
+    );
+    if !stdout.trim().eq("ok") {
+        // Notes such as a skipped IPv6 check.
+        eprintln!("{}: {}", binary.display(), stdout.trim());
+    }
+    out
+}
+
+fn shared_lib() -> PathBuf {
+    let so = root().join("build/libmongoose.so");
+    assert!(so.exists(), "build/libmongoose.so is missing: run `make`");
+    so
+}
+
+/// The shared libraries a binary or library needs (readelf -d NEEDED).
+fn needed_libs(path: &Path) -> Vec<String> {
+    let out = Command::new("readelf")
+        .arg("-d")
+        .arg(path)
+        .output()
+        .expect("run readelf");
+    assert!(out.status.success(), "readelf -d {} failed", path.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| {
+            let start = l.find('[')? + 1;
+            let end = l.rfind(']')?;
+            Some(l[start..end].to_string())
+        })
+        .collect()
+}
+
+/// Is `lib` (a NEEDED soname) part of the C runtime / toolchain?
+fn is_system_lib(lib: &str) -> bool {
+    [
+        "libc.so",
+        "libm.so",
+        "libpthread.so",
+        "libdl.so",
+        "librt.so",
+        "libgcc_s.so",
+        "ld-linux",
+    ]
+    .iter()
+    .any(|p| lib.starts_with(p))
+}
+
+/// The names of the functions declared in include/mongoose.h.
+fn header_functions() -> BTreeSet<String> {
+    let header = std::fs::read_to_string(root().join("include/mongoose.h")).unwrap();
+    // Drop /* ... */ and // comments first.
+    let mut code = String::new();
+    let mut rest = header.as_str();
+    while let Some(i) = rest.find("/*") {
+        code.push_str(&rest[..i]);
+        rest = rest[i..].find("*/").map_or("", |j| &rest[i + j + 2..]);
+    }
+    code.push_str(rest);
+    let mut names = BTreeSet::new();
+    for line in code.lines() {
+        let l = line.split("//").next().unwrap().trim_start();
+        if l.starts_with("typedef") || l.starts_with('#') {
+            continue;
+        }
+        // `<type> [*]mg_name(` declares a function.
+        if let Some(paren) = l.find('(') {
+            let before = &l[..paren];
+            let name = before
+                .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            if name.starts_with("mg_") && before.len() > name.len() {
+                names.insert(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Defined dynamic symbols of a shared library, as (type letter, name).
+fn dynamic_symbols(so: &Path) -> Vec<(String, String)> {
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(so)
+        .output()
+        .expect("run nm");
+    assert!(out.status.success(), "nm -D failed on {}", so.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace().rev();
+            let name = f.next()?.to_string();
+            let kind = f.next()?.to_string();
+            Some((kind, name))
+        })
+        .collect()
+}
+
+#[test]
+fn layout_with_cc() {
+    let bin = compile_c("layout", &[]);
+    run_ok(&bin, &[]);
+}
+
+#[test]
+fn layout_with_clang() {
+    if !have("clang") {
+        eprintln!("note: clang not installed; layout.c checked with cc only");
+        return;
+    }
+    let bin = compile_with("clang", "layout", &[]);
+    run_ok(&bin, &[]);
+}
+
+/// The ILP32 branch of layout.c (and other ABIs), checked with clang's
+/// cross-targets and stand-in libc headers: syntax only, nothing is linked.
+#[test]
+fn layout_other_abis_with_clang() {
+    if !have("clang") {
+        eprintln!("note: clang not installed; ILP32 layout not checked");
+        return;
+    }
+    let shim = root().join("target/ctests/shim-libc");
+    std::fs::create_dir_all(&shim).unwrap();
+    std::fs::write(
+        shim.join("stdio.h"),
+        "typedef struct _FILE FILE;\nint printf(const char *, ...);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        shim.join("string.h"),
+        "#include <stddef.h>\nint strcmp(const char *, const char *);\n",
+    )
+    .unwrap();
+    for target in [
+        "i386-linux-gnu",
+        "armv7-linux-gnueabihf",
+        "aarch64-linux-gnu",
+        "x86_64-linux-gnu",
+    ] {
+        let status = Command::new("clang")
+            .args(["-target", target, "-nostdlibinc", "-fsyntax-only"])
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror"])
+            .arg("-isystem")
+            .arg(&shim)
+            .arg("-I")
+            .arg(root().join("include"))
+            .arg(root().join("tests/c/layout.c"))
+            .status()
+            .expect("run clang");
+        assert!(status.success(), "layout.c fails for target {target}");
+    }
+}
+
+#[test]
+fn header_from_cpp() {
+    assert!(have("g++"), "g++ is required for the C++ header test");
+    let bin = compile_with("g++", "tests/c/header_cpp.cc", &[]);
+    run_ok(&bin, &[]);
+}
+
+#[test]
+fn options_from_c() {
+    let bin = compile_c("options_test", &[]);
+    run_ok(&bin, &[]);
+}
+
+#[test]
+fn every_function_accepts_null_arguments() {
+    let bin = compile_c("null_args", &[]);
+    run_ok(&bin, &[]);
+}
+
+/// A program linked with build/libmongoose.a needs nothing but the system
+/// libraries (the link line is only `libmongoose.a -lpthread -ldl -lm`).
+#[test]
+fn static_library_needs_only_system_libraries() {
+    let bin = compile_c("options_test", &[]);
+    let needed = needed_libs(&bin);
+    assert!(
+        !needed.is_empty(),
+        "expected a dynamically linked test binary"
+    );
+    for lib in &needed {
+        assert!(
+            is_system_lib(lib),
+            "{} needs non-system library {lib}",
+            bin.display()
+        );
+    }
+    let so_needed = needed_libs(&shared_lib());
+    for lib in &so_needed {
+        assert!(
+            is_system_lib(lib),
+            "libmongoose.so needs non-system library {lib}"
+        );
+    }
+}
+
+#[test]
+fn shared_library_exports_the_api() {
+    let syms = dynamic_symbols(&shared_lib());
+    let exported: BTreeSet<&str> = syms
+        .iter()
+        .filter(|(k, _)| k == "T" || k == "W")
+        .map(|(_, n)| n.as_str())
+        .collect();
+    for name in ["mg_create_server", "mg_printf"] {
+        assert!(
+            exported.contains(name),
+            "libmongoose.so does not export {name}"
+        );
+    }
+    let declared = header_functions();
+    assert!(
+        declared.len() > 25,
+        "could not parse the header: {declared:?}"
+    );
+    eprintln!(
+        "mongoose.h declares {} functions: {declared:?}",
+        declared.len()
+    );
+    let missing: Vec<&String> = declared
+        .iter()
+        .filter(|n| !exported.contains(n.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "declared in mongoose.h but not exported: {missing:?}"
+    );
+    // The version script keeps Rust and libc internals private.
+    let foreign: Vec<&String> = syms
+        .iter()
+        .map(|(_, n)| n)
+        .filter(|n| !n.starts_with("mg_"))
+        .collect();
+    assert!(foreign.is_empty(), "non-API symbols exported: {foreign:?}");
+}
+
+#[test]
+fn program_linked_against_shared_library_runs() {
+    let so = shared_lib();
+    let build = so.parent().unwrap().to_path_buf();
+    let out_dir = root().join("target/ctests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let bin = out_dir.join("options_test-shared");
+    let status = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c/options_test.c"))
+        .arg("-L")
+        .arg(&build)
+        .args(["-lmongoose", "-o"])
+        .arg(&bin)
+        .status()
+        .expect("run cc");
+    assert!(
+        status.success(),
+        "linking options_test against libmongoose.so failed"
+    );
+    let needed = needed_libs(&bin);
+    assert!(
+        needed.iter().any(|l| l == "libmongoose.so"),
+        "binary does not use the shared library: {needed:?}"
+    );
+    run_ok(&bin, &[("LD_LIBRARY_PATH", build)]);
+}
+
+#[test]
+fn pkg_config_file() {
+    let pc = root().join("build/mongoose.pc");
+    assert!(pc.exists(), "build/mongoose.pc is missing: run `make`");
+    let text = std::fs::read_to_string(&pc).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.trim_end() == "Libs: -L${libdir} -lmongoose"),
+        "mongoose.pc lacks `Libs: -L${{libdir}} -lmongoose`:\n{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("Cflags:")),
+        "mongoose.pc lacks Cflags:\n{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.trim_end() == "Version: 5.4"),
+        "mongoose.pc version:\n{text}"
+    );
+    if have("pkg-config") {
+        let out = Command::new("pkg-config")
+            .args(["--libs", "mongoose"])
+            .env("PKG_CONFIG_PATH", pc.parent().unwrap())
+            .output()
+            .expect("run pkg-config");
+        assert!(out.status.success(), "pkg-config rejects mongoose.pc");
+        let libs = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            libs.contains("-lmongoose"),
+            "pkg-config --libs mongoose: {libs}"
+        );
+    }
+}
