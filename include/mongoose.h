@@ -33,6 +33,29 @@ enum {
 
 
 
+#define OP_CONTINUATION 0
+
+#define OP_TEXT 1
+
+#define OP_BINARY 2
+
+#define OP_CLOSE 8
+
+#define OP_PING 9
+
+#define OP_PONG 10
+
+/*
+ Close status codes we send.
+ */
+#define CLOSE_NORMAL 1000
+
+#define CLOSE_PROTOCOL_ERROR 1002
+
+#define CLOSE_INVALID_DATA 1007
+
+#define CLOSE_TOO_BIG 1009
+
 /*
  Events delivered to the event handler.
  */
@@ -254,8 +277,8 @@ size_t mg_write(struct mg_connection *conn, const void *buf, int len);
  Sends one websocket frame (FIN set, unmasked) with `opcode` (see the
  WEBSOCKET_OPCODE_* constants) and `data_len` bytes of payload. A
  WEBSOCKET_OPCODE_CONNECTION_CLOSE frame closes the connection once it has
- been sent. NULL `data` sends nothing. Returns the number of bytes queued
- for sending.
+ been sent. NULL `data`, or a connection that is not a websocket, sends
+ nothing. Returns the number of bytes queued for sending.
 
  # Safety
  `conn` must be NULL or a live connection; `data` valid for `data_len`.

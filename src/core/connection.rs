@@ -24,6 +24,8 @@ pub enum Stage {
     Body,
     /// The handler owns the request (it returned `MG_MORE`).
     Handling,
+    /// Upgraded: the input is websocket frames.
+    Websocket,
     /// No more requests: close once the reply has been sent.
     Closing,
 }
@@ -59,6 +61,22 @@ pub struct Connection {
     /// reset that destroys the reply).
     pub linger_until: Option<Instant>,
     pub close_notified: bool,
+    /// Websocket session state, once upgraded.
+    pub ws: Option<Box<WsState>>,
+    /// Bytes of the single-frame message being delivered (in `recv`).
+    pub delivered_frame: usize,
+}
+
+/// Per-connection websocket state.
+pub struct WsState {
+    /// A fragmented message being reassembled.
+    pub message: Vec<u8>,
+    /// Opcode of the first frame of `message`, while one is in progress.
+    pub message_opcode: Option<u8>,
+    /// Last frame received from the peer.
+    pub last_rx: Instant,
+    /// When we sent a keep-alive PING that is still unanswered.
+    pub ping_sent: Option<Instant>,
 }
 
 impl Connection {
@@ -87,6 +105,8 @@ impl Connection {
             close_now: false,
             linger_until: None,
             close_notified: false,
+            ws: None,
+            delivered_frame: 0,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);

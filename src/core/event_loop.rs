@@ -100,6 +100,13 @@ impl Server {
                 self.read_and_process(c);
             }
         }
+        // Output queued by wakeup callbacks or other connections' handlers
+        // goes out now rather than after the next select().
+        for c in self.snapshot() {
+            if c.with(|c| c.has_pending_output()) {
+                self.flush(c);
+            }
+        }
         self.sweep();
         self.connection_count()
     }
@@ -174,6 +181,10 @@ impl Server {
         let max_body = options.number(Opt::MaxRequestBodySize) as usize;
         let cap = match c.stage {
             Stage::Head => max_head + 1,
+            // One whole frame of the largest message, plus its header.
+            Stage::Websocket => {
+                (options.number(Opt::WebsocketMaxMessageSize) as usize).saturating_add(65536)
+            }
             _ => c
                 .head
                 .head_len
@@ -194,7 +205,7 @@ impl Server {
             if c.peer_closed && !c.close_now {
                 match c.stage {
                     // Nothing more can arrive: finish what is queued, then close.
-                    Stage::Head | Stage::Body | Stage::Closing => {
+                    Stage::Head | Stage::Body | Stage::Closing | Stage::Websocket => {
                         c.stage = Stage::Closing;
                         if !c.has_pending_output() {
                             c.close_now = true;
@@ -322,6 +333,10 @@ impl Server {
                 Stage::Body => idle >= idle_timeout,
                 // A request the handler keeps open (MG_MORE) may be quiet
                 // for as long as it likes.
+                Stage::Websocket => {
+                    self.websocket_timers(c, now);
+                    false
+                }
                 Stage::Handling | Stage::Closing => false,
             }
         });

@@ -74,6 +74,7 @@ impl Server {
                     }
                     return;
                 }
+                Stage::Websocket => return self.process_frames(c),
                 Stage::Closing => return,
             }
         }
@@ -170,6 +171,9 @@ impl Server {
         if !self.has_handler() {
             return self.builtin(c);
         }
+        if c.with(|c| self.is_upgrade_request(c)) {
+            return self.upgrade(c);
+        }
         if self.call(c, mg_event::MG_AUTH) == MG_FALSE {
             return self.send_auth_challenge(c);
         }
@@ -187,11 +191,13 @@ impl Server {
     /// Returns false when there was no request to end (then MG_TRUE is
     /// ignored; 5.4 closed the idle connection).
     pub fn handler_finished(&self, c: ConnPtr) -> bool {
-        let keep = c.with(|c| {
-            if c.stage != Stage::Handling {
-                return None;
+        let keep = c.with(|c| match c.stage {
+            Stage::Handling => Some(c.response.finish(&mut c.send)),
+            Stage::Websocket => {
+                self.close_websocket(c);
+                Some(false)
             }
-            Some(c.response.finish(&mut c.send))
+            _ => None,
         });
         match keep {
             Some(keep) => {
@@ -276,7 +282,7 @@ impl Server {
 
     /// MG_AUTH said no: the 5.4 Digest challenge (with a Content-Length, so
     /// the connection can stay open).
-    fn send_auth_challenge(&self, c: ConnPtr) {
+    pub fn send_auth_challenge(&self, c: ConnPtr) {
         let realm = self
             .options
             .borrow()

@@ -12,3 +12,4 @@ pub mod sys;
 pub mod util;
 pub mod wakeup;
 pub mod websocket;
+pub mod ws_session;

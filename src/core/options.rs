@@ -54,6 +54,8 @@ option_table! {
     RequestTimeoutMs = c"request_timeout_ms", Some(c"30000");
     IdleTimeoutMs = c"idle_timeout_ms", Some(c"30000");
     MaxConnections = c"max_connections", Some(c"1000");
+    WebsocketMaxMessageSize = c"websocket_max_message_size", Some(c"16777216");
+    WebsocketPingIntervalMs = c"websocket_ping_interval_ms", Some(c"30000");
 }
 
 /// Options whose value must be a non-negative decimal number.
@@ -63,6 +65,8 @@ const NUMERIC: &[Opt] = &[
     Opt::RequestTimeoutMs,
     Opt::IdleTimeoutMs,
     Opt::MaxConnections,
+    Opt::WebsocketMaxMessageSize,
+    Opt::WebsocketPingIntervalMs,
 ];
 
 impl Opt {

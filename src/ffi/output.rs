@@ -4,7 +4,8 @@
 
 use super::types::mg_connection;
 use super::{c_bytes, c_slice, guard};
-use crate::core::connection::{ConnPtr, Connection};
+use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::websocket;
 use std::os::raw::{c_char, c_int, c_void};
 
 /// Runs `f` on the connection behind `conn`; NULL gives `default`.
@@ -113,8 +114,8 @@ pub unsafe extern "C" fn mg_write(
 /// Sends one websocket frame (FIN set, unmasked) with `opcode` (see the
 /// WEBSOCKET_OPCODE_* constants) and `data_len` bytes of payload. A
 /// WEBSOCKET_OPCODE_CONNECTION_CLOSE frame closes the connection once it has
-/// been sent. NULL `data` sends nothing. Returns the number of bytes queued
-/// for sending.
+/// been sent. NULL `data`, or a connection that is not a websocket, sends
+/// nothing. Returns the number of bytes queued for sending.
 ///
 /// # Safety
 /// `conn` must be NULL or a live connection; `data` valid for `data_len`.
@@ -131,9 +132,13 @@ pub unsafe extern "C" fn mg_websocket_write(
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data, data_len) };
     with_conn(conn, 0, |c| {
-        crate::core::websocket::write_frame(&mut c.send, opcode as u8, data);
-        if opcode & 0x0f == 0x8 {
-            c.stage = crate::core::connection::Stage::Closing;
+        // Frames on a connection that is not a websocket would corrupt
+        // its HTTP stream: they are dropped.
+        if c.stage == Stage::Websocket {
+            websocket::write_frame(&mut c.send, opcode as u8, data);
+            if opcode & 0x0f == websocket::OP_CLOSE as c_int {
+                c.stage = Stage::Closing;
+            }
         }
         queued(c)
     })

@@ -1,0 +1,283 @@
+//! A websocket session on a connection: the upgrade (MG_AUTH,
+//! MG_WS_HANDSHAKE, the 101, MG_WS_CONNECT), then frames. Data messages go
+//! to the handler as MG_REQUEST (`content`, `content_len`, `wsbits`);
+//! fragmented messages are reassembled first. Control frames are answered
+//! here: PING gets a PONG, CLOSE gets a CLOSE and the connection ends.
+//! Protocol errors close with the RFC 6455 status code.
+
+use super::connection::{ConnPtr, Connection, Stage, WsState};
+use super::options::Opt;
+use super::server::Server;
+use super::websocket::{self as ws, FrameHeader};
+use crate::ffi::types::mg_event;
+use std::time::{Duration, Instant};
+
+const MG_FALSE: i32 = 0;
+
+/// What the next buffered frame asks for.
+enum FrameStep {
+    Wait,
+    /// Handled here (control frame, or a fragment stored for later).
+    Continue,
+    /// Deliver a message to the handler.
+    Deliver,
+    /// Fail the connection with this close code.
+    Fail(u16),
+    /// The peer closed; we answered.
+    Closed,
+}
+
+/// Why an upgrade request is refused.
+enum HandshakeError {
+    BadRequest,
+    WrongVersion,
+}
+
+impl Server {
+    /// Is this request a websocket upgrade (`Upgrade: websocket`)?
+    pub fn is_upgrade_request(&self, c: &Connection) -> bool {
+        self.has_handler()
+            && c.head.header(b"Upgrade").is_some_and(|v| {
+                v.split(|&b| b == b',')
+                    .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+            })
+    }
+
+    /// Runs the upgrade: MG_AUTH, MG_WS_HANDSHAKE, 101, MG_WS_CONNECT.
+    pub fn upgrade(&self, c: ConnPtr) {
+        let checked = c.with(|c| check_handshake(c));
+        match checked {
+            Err(HandshakeError::WrongVersion) => {
+                return self.refuse_upgrade(
+                    c,
+                    b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    426,
+                );
+            }
+            Err(HandshakeError::BadRequest) => return self.protocol_error(c, 400),
+            Ok(()) => {}
+        }
+        // 5.4 sent the 101 before asking MG_AUTH; a refused client now gets
+        // a plain 401 instead of a 101 followed by garbage.
+        if self.call(c, mg_event::MG_AUTH) == MG_FALSE {
+            return self.send_auth_challenge(c);
+        }
+        c.with(|c| c.public.is_websocket = 1);
+        if self.call(c, mg_event::MG_WS_HANDSHAKE) == MG_FALSE {
+            c.with(|c| {
+                let key = c.head.header(b"Sec-WebSocket-Key").unwrap_or_default();
+                let reply = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+                    ws::accept_key(key)
+                );
+                c.send.extend_from_slice(reply.as_bytes());
+            });
+        }
+        c.with(|c| {
+            let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
+            c.recv.drain(..consumed);
+            c.stage = Stage::Websocket;
+            c.public.status_code = 101;
+            c.ws = Some(Box::new(WsState {
+                message: Vec::new(),
+                message_opcode: None,
+                last_rx: Instant::now(),
+                ping_sent: None,
+            }));
+        });
+        self.call(c, mg_event::MG_WS_CONNECT);
+    }
+
+    fn refuse_upgrade(&self, c: ConnPtr, reply: &[u8], status: i32) {
+        c.with(|c| {
+            c.public.status_code = status;
+            c.send.extend_from_slice(reply);
+            c.recv.clear();
+            c.stage = Stage::Closing;
+        });
+    }
+
+    /// Handles every complete frame in the receive buffer.
+    pub fn process_frames(&self, c: ConnPtr) {
+        let max = self.options.borrow().number(Opt::WebsocketMaxMessageSize);
+        loop {
+            match c.with(|c| next_frame(c, max)) {
+                FrameStep::Wait | FrameStep::Closed => return,
+                FrameStep::Continue => {}
+                FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
+                FrameStep::Deliver => {
+                    let result = self.call(c, mg_event::MG_REQUEST);
+                    c.with(finish_delivery);
+                    if result == MG_FALSE {
+                        // 5.4: MG_FALSE for a frame closes the connection.
+                        return c.with(|c| fail(c, ws::CLOSE_NORMAL));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keep-alive pings; closes a peer that stopped answering.
+    pub fn websocket_timers(&self, c: &mut Connection, now: Instant) {
+        let interval =
+            Duration::from_millis(self.options.borrow().number(Opt::WebsocketPingIntervalMs));
+        if interval.is_zero() {
+            return;
+        }
+        let Some(state) = c.ws.as_mut() else {
+            return;
+        };
+        match state.ping_sent {
+            Some(sent) if now.saturating_duration_since(sent) >= interval => c.close_now = true,
+            Some(_) => {}
+            None if now.saturating_duration_since(state.last_rx) >= interval => {
+                state.ping_sent = Some(now);
+                ws::write_frame(&mut c.send, ws::OP_PING, b"");
+            }
+            None => {}
+        }
+    }
+
+    /// MG_TRUE from MG_POLL on a websocket ends it (as in 5.4), cleanly.
+    pub fn close_websocket(&self, c: &mut Connection) {
+        fail(c, ws::CLOSE_NORMAL);
+    }
+}
+
+fn check_handshake(c: &Connection) -> Result<(), HandshakeError> {
+    let h = &c.head;
+    if h.method() != b"GET" || h.http10 {
+        return Err(HandshakeError::BadRequest);
+    }
+    if h.header(b"Sec-WebSocket-Version") != Some(b"13") {
+        return Err(HandshakeError::WrongVersion);
+    }
+    match h.header(b"Sec-WebSocket-Key") {
+        Some(key) if ws::is_valid_key(key) => Ok(()),
+        _ => Err(HandshakeError::BadRequest),
+    }
+}
+
+/// Sends a CLOSE with `code` and closes once it has been sent.
+fn fail(c: &mut Connection, code: u16) {
+    if c.stage == Stage::Websocket {
+        ws::write_close(&mut c.send, code);
+    }
+    c.recv.clear();
+    c.stage = Stage::Closing;
+}
+
+/// Parses the next frame; prepares `content` when a message is ready.
+fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
+    if c.stage != Stage::Websocket {
+        return FrameStep::Wait;
+    }
+    let header = match ws::parse_header(&c.recv, max) {
+        Ok(Some(h)) => h,
+        Ok(None) => return FrameStep::Wait,
+        Err(code) => return FrameStep::Fail(code),
+    };
+    let FrameHeader {
+        header_len,
+        payload_len,
+        opcode,
+        fin,
+        first_byte,
+        mask,
+    } = header;
+    let payload_len = payload_len as usize; // <= max, checked by parse_header
+    let frame_len = header_len + payload_len;
+    if c.recv.len() < frame_len {
+        return FrameStep::Wait;
+    }
+    if let Some(m) = mask {
+        ws::unmask(&mut c.recv[header_len..frame_len], m);
+    }
+    let Some(state) = c.ws.as_mut() else {
+        return FrameStep::Fail(ws::CLOSE_PROTOCOL_ERROR);
+    };
+    state.last_rx = Instant::now();
+    match opcode {
+        ws::OP_PING => {
+            let payload = c.recv[header_len..frame_len].to_vec();
+            ws::write_frame(&mut c.send, ws::OP_PONG, &payload);
+            c.recv.drain(..frame_len);
+            FrameStep::Continue
+        }
+        ws::OP_PONG => {
+            state.ping_sent = None;
+            c.recv.drain(..frame_len);
+            FrameStep::Continue
+        }
+        ws::OP_CLOSE => match ws::check_close_payload(&c.recv[header_len..frame_len]) {
+            Ok(code) => {
+                ws::write_close(&mut c.send, code);
+                c.recv.clear();
+                c.stage = Stage::Closing;
+                FrameStep::Closed
+            }
+            Err(code) => FrameStep::Fail(code),
+        },
+        _ => {
+            let continuation = opcode == ws::OP_CONTINUATION;
+            if continuation != state.message_opcode.is_some() {
+                // A continuation with nothing to continue, or a new message
+                // in the middle of a fragmented one.
+                return FrameStep::Fail(ws::CLOSE_PROTOCOL_ERROR);
+            }
+            if !continuation && fin {
+                // A whole message in one frame: deliver it in place.
+                if opcode == ws::OP_TEXT
+                    && std::str::from_utf8(&c.recv[header_len..frame_len]).is_err()
+                {
+                    return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
+                }
+                let payload = &mut c.recv[header_len..frame_len];
+                c.public.content = payload.as_mut_ptr().cast();
+                c.public.content_len = payload_len;
+                c.public.wsbits = first_byte as i32;
+                c.delivered_frame = frame_len;
+                return FrameStep::Deliver;
+            }
+            if (state.message.len() as u64).saturating_add(payload_len as u64) > max {
+                return FrameStep::Fail(ws::CLOSE_TOO_BIG);
+            }
+            if !continuation {
+                state.message_opcode = Some(opcode);
+                state.message.clear();
+            }
+            state
+                .message
+                .extend_from_slice(&c.recv[header_len..frame_len]);
+            c.recv.drain(..frame_len);
+            if !fin {
+                return FrameStep::Continue;
+            }
+            let first_opcode = state.message_opcode.take().unwrap_or(ws::OP_BINARY);
+            if first_opcode == ws::OP_TEXT && std::str::from_utf8(&state.message).is_err() {
+                return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
+            }
+            c.public.content = state.message.as_mut_ptr().cast();
+            c.public.content_len = state.message.len();
+            c.public.wsbits = 0x80 | first_opcode as i32;
+            c.delivered_frame = 0;
+            FrameStep::Deliver
+        }
+    }
+}
+
+/// After MG_REQUEST: drop the delivered frame or message.
+fn finish_delivery(c: &mut Connection) {
+    let n = std::mem::take(&mut c.delivered_frame).min(c.recv.len());
+    c.recv.drain(..n);
+    if let Some(state) = c.ws.as_mut() {
+        if state.message_opcode.is_none() {
+            state.message.clear();
+            if state.message.capacity() > 1 << 20 {
+                state.message.shrink_to(64 * 1024);
+            }
+        }
+    }
+    c.public.content = std::ptr::null_mut();
+    c.public.content_len = 0;
+}
