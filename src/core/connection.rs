@@ -65,6 +65,20 @@ pub struct Connection {
     pub ws: Option<Box<WsState>>,
     /// Bytes of the single-frame message being delivered (in `recv`).
     pub delivered_frame: usize,
+    /// A file being sent after `send` drains (static files, `mg_send_file`).
+    pub file: Option<FileBody>,
+    /// Keep-alive decision of the file body that just completed.
+    pub file_keep_alive: bool,
+}
+
+/// A file (or a range of it) streamed as a reply body, straight from the
+/// file to the socket with `sendfile`, so it never sits in memory.
+pub struct FileBody {
+    pub file: std::fs::File,
+    pub offset: u64,
+    pub remaining: u64,
+    /// Keep the connection after the body (what the reply headers said).
+    pub keep_alive: bool,
 }
 
 /// Per-connection websocket state.
@@ -107,6 +121,8 @@ impl Connection {
             close_notified: false,
             ws: None,
             delivered_frame: 0,
+            file: None,
+            file_keep_alive: false,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);
@@ -124,8 +140,9 @@ impl Connection {
         &self.send[self.send_pos..]
     }
 
+    /// Is anything waiting to be sent (buffered bytes or a file body)?
     pub fn has_pending_output(&self) -> bool {
-        self.send_pos < self.send.len()
+        self.send_pos < self.send.len() || self.file.is_some()
     }
 
     /// Marks `n` queued bytes as sent.

@@ -11,6 +11,7 @@ use super::wakeup::Message;
 use crate::ffi::types::mg_event;
 use std::io;
 use std::mem::MaybeUninit;
+use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
 
 /// Accepts handled per poll, so a connection flood cannot starve the rest.
@@ -265,35 +266,14 @@ impl Server {
         got
     }
 
-    /// Sends what is queued until the socket would block.
+    /// Sends what is queued until the socket would block; when a file body
+    /// completes, ends its request and serves pipelined requests.
     pub fn flush(&self, c: ConnPtr) {
-        c.with(|c| {
-            while c.has_pending_output() && !c.close_now {
-                match sys::send(c.fd, c.pending_output()) {
-                    Ok(n) => {
-                        c.consume_output(n);
-                        c.last_io = Instant::now();
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        c.close_now = true;
-                    }
-                }
-            }
-            if c.stage == Stage::Closing
-                && !c.has_pending_output()
-                && !c.close_now
-                && c.linger_until.is_none()
-            {
-                if c.peer_closed {
-                    c.close_now = true;
-                } else {
-                    sys::shutdown_write(c.fd);
-                    c.linger_until = Some(Instant::now() + LINGER);
-                }
-            }
-        });
+        if c.with(write_out) {
+            let keep = c.with(|c| c.file_keep_alive);
+            self.end_request(c, keep);
+            self.process_input(c);
+        }
     }
 
     fn check_timeouts(&self, c: ConnPtr, now: Instant) {
@@ -370,4 +350,54 @@ impl Server {
             c.free();
         }
     }
+}
+
+/// Writes buffered output, then the file body, until the socket would
+/// block. Returns true when a file body has just been sent completely.
+pub fn write_out(c: &mut Connection) -> bool {
+    /// Most bytes handed to one `sendfile` call.
+    const SENDFILE_CHUNK: usize = 1 << 20;
+    let mut file_done = false;
+    while !c.close_now {
+        let result = if !c.pending_output().is_empty() {
+            sys::send(c.fd, c.pending_output()).map(|n| c.consume_output(n))
+        } else if let Some(body) = c.file.as_mut() {
+            let count = body.remaining.min(SENDFILE_CHUNK as u64) as usize;
+            match sys::sendfile(c.fd, body.file.as_raw_fd(), &mut body.offset, count) {
+                // The file shrank under us: the reply cannot be completed.
+                Ok(0) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
+                Ok(n) => {
+                    body.remaining -= n as u64;
+                    if body.remaining == 0 {
+                        c.file_keep_alive = body.keep_alive;
+                        c.file = None;
+                        file_done = true;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            break;
+        };
+        match result {
+            Ok(()) => c.last_io = Instant::now(),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => c.close_now = true,
+        }
+    }
+    if c.stage == Stage::Closing
+        && !c.has_pending_output()
+        && !c.close_now
+        && c.linger_until.is_none()
+    {
+        if c.peer_closed {
+            c.close_now = true;
+        } else {
+            sys::shutdown_write(c.fd);
+            c.linger_until = Some(Instant::now() + LINGER);
+        }
+    }
+    file_done && !c.close_now
 }

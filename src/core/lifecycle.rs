@@ -192,6 +192,8 @@ impl Server {
     /// ignored; 5.4 closed the idle connection).
     pub fn handler_finished(&self, c: ConnPtr) -> bool {
         let keep = c.with(|c| match c.stage {
+            // A file body in flight ends the request itself when it is sent.
+            Stage::Handling if c.file.is_some() => None,
             Stage::Handling => Some(c.response.finish(&mut c.send)),
             Stage::Websocket => {
                 self.close_websocket(c);
@@ -210,7 +212,7 @@ impl Server {
 
     /// Consumes the request from the receive buffer and either waits for the
     /// next one (keep-alive) or closes once the reply is sent.
-    fn end_request(&self, c: ConnPtr, keep_alive: bool) {
+    pub fn end_request(&self, c: ConnPtr, keep_alive: bool) {
         c.with(|c| {
             if keep_alive {
                 let consumed = (c.head.head_len + c.body_len).min(c.recv.len());

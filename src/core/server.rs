@@ -190,8 +190,10 @@ impl Server {
     /// non-blocking flush, every connection gets `MG_CLOSE`.
     pub fn shutdown(&self) {
         for c in self.snapshot() {
-            self.flush(c);
-            c.with(|c| c.close_now = true);
+            c.with(|c| {
+                super::event_loop::write_out(c);
+                c.close_now = true;
+            });
         }
         self.sweep();
         self.replace_listener(-1);

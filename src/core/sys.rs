@@ -307,6 +307,16 @@ pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     check_size(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
 }
 
+/// `sendfile()`: copies up to `count` bytes of `file` from `*offset` to the
+/// socket, advancing `*offset`.
+pub fn sendfile(socket: RawFd, file: RawFd, offset: &mut u64, count: usize) -> io::Result<usize> {
+    let mut off = *offset as libc::off_t;
+    // SAFETY: plain syscall; `off` is a valid off_t the kernel updates.
+    let n = check_size(unsafe { libc::sendfile(socket, file, &mut off, count) })?;
+    *offset = off as u64;
+    Ok(n)
+}
+
 /// A connected pair of non-blocking, close-on-exec Unix stream sockets.
 pub fn socketpair() -> io::Result<(RawFd, RawFd)> {
     let mut fds = [-1 as RawFd; 2];
