@@ -3,6 +3,7 @@
 #   make              build/libmongoose.a, build/libmongoose.so,
 #                     build/mongoose.pc and build/examples/*
 #   make run          build and start the hello_world example on port 8080
+#   make bench        benchmarks against nginx (needs wrk and nginx)
 #   make test         build, then run every test (Rust unit tests, C programs
 #                     driven over loopback, header and lint checks)
 #   make install PREFIX=/usr/local
@@ -18,9 +19,9 @@ LIBS     := -lpthread -ldl -lm
 EXAMPLES := $(patsubst c_examples/%.c,$(BUILD)/examples/%,$(wildcard c_examples/*.c))
 PORT     ?= 8080
 
-.PHONY: all lib run test lint check-header install clean FORCE
+.PHONY: all lib run test bench lint check-header install clean FORCE
 
-all: lib $(BUILD)/libmongoose.so $(BUILD)/mongoose.pc $(EXAMPLES)
+all: lib $(BUILD)/libmongoose.so $(BUILD)/mongoose.pc $(EXAMPLES) $(BUILD)/mongoose
 
 lib: $(BUILD)/libmongoose.a
 
@@ -54,8 +55,17 @@ $(BUILD)/examples/%: c_examples/%.c $(BUILD)/libmongoose.a include/mongoose.h
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(WARN) $(CFLAGS) -Iinclude $< $(BUILD)/libmongoose.a $(LIBS) -o $@
 
+# The standalone web server (c_examples/web_server.c).
+$(BUILD)/mongoose: $(BUILD)/examples/web_server
+	cp $< $@
+
 run: $(BUILD)/examples/hello_world
 	./$(BUILD)/examples/hello_world $(PORT)
+
+# Benchmarks against nginx (bench/README.md). Installs nothing: run.py
+# checks for wrk and nginx and says how to install them when missing.
+bench: all
+	python3 bench/run.py $(BENCH_ARGS)
 
 test: all check-header lint
 	$(CARGO) test --release -- --test-threads=4

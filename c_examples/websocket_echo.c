@@ -1,7 +1,9 @@
 /*
  * websocket_echo: every websocket message is sent back with its opcode
  * (text stays text, binary stays binary). GET / serves a page, embedded in
- * this program, that connects and shows the echoes.
+ * this program, that connects and shows the echoes. Opened as /?autotest,
+ * the page sends "hello from chromium" as soon as the socket is open (used
+ * by the headless-browser test in tests/websocket.rs).
  *
  * Usage: websocket_echo [port or address]   (default 8080)
  */
@@ -19,7 +21,10 @@ static const char *s_page =
     "<script>\n"
     "var ws = new WebSocket('ws://' + location.host + '/ws');\n"
     "var log = document.getElementById('log');\n"
-    "ws.onopen = function () { document.getElementById('status').textContent = 'open'; };\n"
+    "ws.onopen = function () {\n"
+    "  document.getElementById('status').textContent = 'open';\n"
+    "  if (location.search.indexOf('autotest') >= 0) ws.send('hello from chromium');\n"
+    "};\n"
     "ws.onclose = function () { document.getElementById('status').textContent = 'closed'; };\n"
     "ws.onmessage = function (e) {\n"
     "  var line = document.createElement('div');\n"

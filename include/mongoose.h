@@ -289,6 +289,19 @@ size_t mg_websocket_write(struct mg_connection *conn,
                           size_t data_len);
 
 /*
+ Serves the file at `path` as the built-in static handler would: 404 for
+ missing or hidden files, directory redirect/index/listing, 304 for
+ conditional requests, single Range requests (206/416), the MIME type
+ from the file name. `document_root` is not consulted. The handler
+ should return MG_MORE afterwards (as in 5.4); the request ends by itself
+ once the file has been sent. Do not mix with other output calls.
+
+ # Safety
+ `conn` must be NULL or a live connection; `path` NULL or a C string.
+ */
+void mg_send_file(struct mg_connection *conn, const char *path);
+
+/*
  Returns the value of the first request header called `name`
  (case-insensitive), or NULL. Valid until the request ends.
 

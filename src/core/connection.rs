@@ -69,6 +69,12 @@ pub struct Connection {
     pub file: Option<FileBody>,
     /// Keep-alive decision of the file body that just completed.
     pub file_keep_alive: bool,
+    /// Bytes written to the socket so far (for the access log).
+    pub output_sent: u64,
+    /// `output_mark()` when the current request started.
+    pub request_output_start: u64,
+    /// The server that owns this connection (for `mg_send_file`).
+    pub server: *const super::server::Server,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -123,6 +129,9 @@ impl Connection {
             delivered_frame: 0,
             file: None,
             file_keep_alive: false,
+            output_sent: 0,
+            request_output_start: 0,
+            server: std::ptr::null(),
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);
@@ -145,8 +154,17 @@ impl Connection {
         self.send_pos < self.send.len() || self.file.is_some()
     }
 
+    /// Bytes of output produced so far: sent, queued, or still in the file
+    /// body. The difference between two marks is the size of a reply.
+    pub fn output_mark(&self) -> u64 {
+        self.output_sent
+            + self.pending_output().len() as u64
+            + self.file.as_ref().map_or(0, |f| f.remaining)
+    }
+
     /// Marks `n` queued bytes as sent.
     pub fn consume_output(&mut self, n: usize) {
+        self.output_sent += n as u64;
         self.send_pos += n;
         if self.send_pos >= self.send.len() {
             self.send.clear();

@@ -138,7 +138,16 @@ impl Server {
                         continue;
                     }
                     let _ = sys::set_nodelay(fd);
-                    let conn = Connection::new(fd, peer, sys::local_addr(fd), self.server_param);
+                    if let Some(acl) = self.acl.borrow().as_ref() {
+                        // Denied peers are closed at once, with no events.
+                        if !peer.is_some_and(|p| acl.allows(p.ip())) {
+                            sys::close(fd);
+                            continue;
+                        }
+                    }
+                    let mut conn =
+                        Connection::new(fd, peer, sys::local_addr(fd), self.server_param);
+                    conn.server = self;
                     let c = ConnPtr::from_box(conn);
                     self.conns.borrow_mut().push(c);
                     // The request is often already there: skip a select().
@@ -368,6 +377,7 @@ pub fn write_out(c: &mut Connection) -> bool {
                 Ok(0) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
                 Ok(n) => {
                     body.remaining -= n as u64;
+                    c.output_sent += n as u64;
                     if body.remaining == 0 {
                         c.file_keep_alive = body.keep_alive;
                         c.file = None;

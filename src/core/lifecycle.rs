@@ -11,6 +11,7 @@ use super::http::status::{has_no_body, reason};
 use super::options::Opt;
 use super::server::Server;
 use crate::ffi::types::mg_event;
+use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
 const MG_FALSE: i32 = 0;
@@ -104,6 +105,7 @@ impl Server {
                 c.public.content = std::ptr::null_mut();
                 c.response
                     .begin(c.head.keep_alive, c.head.http10, c.head.is_head_method);
+                c.request_output_start = c.output_mark();
                 c.stage = Stage::Body;
                 c.body_len = 0;
                 let body_available = c.recv.len() - c.head.head_len;
@@ -214,6 +216,7 @@ impl Server {
     /// next one (keep-alive) or closes once the reply is sent.
     pub fn end_request(&self, c: ConnPtr, keep_alive: bool) {
         c.with(|c| {
+            self.log_request(c);
             if keep_alive {
                 let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
                 c.recv.drain(..consumed);
@@ -248,13 +251,29 @@ impl Server {
         self.send_error(c, code);
     }
 
-    /// The 5.4 error routine: MG_HTTP_ERROR first, then the default reply
-    /// `<code> <reason>` as text/plain with a Content-Length.
+    /// The 5.4 error routine: MG_HTTP_ERROR first, then a numeric
+    /// `url_rewrites` redirect, then the default reply `<code> <reason>` as
+    /// text/plain with a Content-Length.
     pub fn send_error(&self, c: ConnPtr, code: i32) {
+        self.send_error_with(c, code, "")
+    }
+
+    /// `send_error` with extra header lines (each ending in CRLF) in the
+    /// default reply, e.g. `Allow:` for a 405.
+    pub fn send_error_with(&self, c: ConnPtr, code: i32, extra_headers: &str) {
         c.with(|c| c.public.status_code = code);
         if self.has_handler() && self.call(c, mg_event::MG_HTTP_ERROR) == MG_TRUE {
             self.handler_finished(c);
             return;
+        }
+        let redirect = self
+            .options
+            .borrow()
+            .get_bytes(Opt::UrlRewrites)
+            .and_then(|r| super::files::resolve::numeric_redirect(r, code))
+            .map(<[u8]>::to_vec);
+        if let Some(target) = redirect {
+            return self.redirect_error(c, code, &target);
         }
         let keep = c.with(|c| {
             let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
@@ -269,6 +288,7 @@ impl Server {
                 reason(code),
                 body.len()
             );
+            head.push_str(extra_headers);
             if !keep {
                 head.push_str("Connection: close\r\n");
             }
@@ -307,6 +327,60 @@ impl Server {
         self.end_request(c, keep);
     }
 
+    /// `url_rewrites` `CODE=uri`: a 302 to `uri` carrying the code, the
+    /// original URI and its query string.
+    fn redirect_error(&self, c: ConnPtr, code: i32, target: &[u8]) {
+        let keep = c.with(|c| {
+            c.public.status_code = 302;
+            let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
+            let location = format!(
+                "{}?code={code}&orig_uri={}&query_string={}",
+                String::from_utf8_lossy(target),
+                encode_query_value(c.head.uri()),
+                encode_query_value(c.head.query().unwrap_or_default()),
+            );
+            let reply = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n{}\r\n",
+                if keep { "" } else { "Connection: close\r\n" }
+            );
+            c.send.extend_from_slice(reply.as_bytes());
+            keep
+        });
+        self.end_request(c, keep);
+    }
+
+    /// Writes the access-log line of the request that is ending.
+    fn log_request(&self, c: &Connection) {
+        let options = self.options.borrow();
+        let Some(path) = options.get(Opt::AccessLogFile) else {
+            return;
+        };
+        if c.public.status_code <= 0 || c.head.head_len == 0 {
+            return;
+        }
+        let user = c.head.header(b"Authorization").and_then(|auth| {
+            let mut buf = [0u8; 256];
+            let n = super::util::header_param::parse_header(auth, b"username", &mut buf);
+            (n > 0).then(|| buf[..n as usize].to_vec())
+        });
+        let remote = cstr_field(&c.public.remote_ip);
+        let line = super::files::access_log::format_line(
+            &remote,
+            user.as_deref(),
+            unix_now(),
+            c.head.method(),
+            c.head.uri(),
+            c.head.query(),
+            c.head.version(),
+            c.public.status_code,
+            c.output_mark().saturating_sub(c.request_output_start),
+            c.head.header(b"Referer"),
+            c.head.header(b"User-Agent"),
+        );
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
+        let _ = super::files::access_log::append(path, &line);
+    }
+
     /// Built-in handling of a request the handler declined (or with no
     /// handler). Uses `conn->uri`, which the handler may have replaced.
     fn builtin(&self, c: ConnPtr) {
@@ -316,26 +390,68 @@ impl Server {
         }
         if method == b"CONNECT" || (uri.len() >= 4 && uri[..4].eq_ignore_ascii_case(b"http")) {
             // enable_proxy is not implemented: 405, as 5.4 without it.
-            return self.send_error(c, 405);
+            return self.send_error_with(c, 405, ALLOW);
         }
         if method == b"OPTIONS" {
             let keep = c.with(|c| {
                 c.public.status_code = 200;
                 let keep = c.response.keep_alive;
-                c.send.extend_from_slice(
-                    b"HTTP/1.1 200 OK\r\nAllow: GET, POST, HEAD, CONNECT, PUT, DELETE, OPTIONS, PROPFIND, MKCOL\r\nDAV: 1\r\nContent-Length: 0\r\n",
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\n{ALLOW}Content-Length: 0\r\n{}\r\n",
+                    if keep { "" } else { "Connection: close\r\n" }
                 );
-                if !keep {
-                    c.send.extend_from_slice(b"Connection: close\r\n");
-                }
-                c.send.extend_from_slice(b"\r\n");
+                c.send.extend_from_slice(reply.as_bytes());
                 keep
             });
             return self.end_request(c, keep);
         }
         // Without document_root the filesystem is never touched.
-        self.send_error(c, 404);
+        let root = self
+            .options
+            .borrow()
+            .get_bytes(Opt::DocumentRoot)
+            .map(<[u8]>::to_vec);
+        let Some(root) = root else {
+            return self.send_error(c, 404);
+        };
+        if !matches!(method.as_slice(), b"GET" | b"HEAD" | b"POST") {
+            // WebDAV methods are not implemented.
+            return self.send_error_with(c, 405, ALLOW);
+        }
+        self.serve_static(c, &root, &uri);
     }
+}
+
+/// The methods the built-in handling serves.
+const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The NUL-terminated text of a `char[48]` field.
+fn cstr_field(field: &[std::os::raw::c_char; 48]) -> String {
+    let bytes: Vec<u8> = field
+        .iter()
+        .take_while(|&&b| b != 0)
+        .map(|&b| b as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Percent-encodes a value for a query string.
+fn encode_query_value(v: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in v {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Points `content` at the body in the receive buffer (it may have moved).

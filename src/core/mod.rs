@@ -3,11 +3,13 @@
 
 pub mod connection;
 pub mod event_loop;
+pub mod files;
 pub mod http;
 pub mod lifecycle;
 pub mod listener;
 pub mod options;
 pub mod server;
+pub mod static_files;
 pub mod sys;
 pub mod util;
 pub mod wakeup;

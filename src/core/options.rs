@@ -105,6 +105,7 @@ pub enum OptionError {
     BadListeningPort,
     CannotBind,
     NotANumber,
+    BadAcl,
     UnknownUser,
     SetgidFailed,
     SetuidFailed,
@@ -119,6 +120,9 @@ impl OptionError {
             }
             OptionError::CannotBind => c"Cannot bind to port",
             OptionError::NotANumber => c"Invalid value: expected a non-negative integer",
+            OptionError::BadAcl => {
+                c"Invalid access_control_list: expected +|-A.B.C.D[/N],... entries"
+            }
             OptionError::UnknownUser => c"Unknown user",
             OptionError::SetgidFailed => c"setgid() failed",
             OptionError::SetuidFailed => c"setuid() failed",

@@ -32,6 +32,8 @@ pub struct Server {
     pub wakeup: Wakeup,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
+    /// The parsed `access_control_list`, when set.
+    pub acl: RefCell<Option<super::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server`.
     pub io_thread: sys::Lock<Option<ThreadId>>,
 }
@@ -47,6 +49,7 @@ impl Server {
             conns: RefCell::new(Vec::new()),
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
+            acl: RefCell::new(None),
             io_thread: sys::Lock::new(None),
         })
     }
@@ -126,6 +129,18 @@ impl Server {
         let value = value.filter(|v| !v.is_empty());
         match opt {
             Opt::ListeningPort => self.set_listening_port(value),
+            Opt::AccessControlList => {
+                // A malformed ACL is refused (5.4 then allowed everyone).
+                let acl = match value {
+                    Some(v) => {
+                        Some(super::files::acl::Acl::parse(v).map_err(|_| OptionError::BadAcl)?)
+                    }
+                    None => None,
+                };
+                *self.acl.borrow_mut() = acl;
+                self.options.borrow_mut().set(opt, value);
+                Ok(())
+            }
             Opt::RunAsUser => {
                 if let Some(user) = value {
                     sys::run_as_user(user)?;

@@ -247,6 +247,77 @@ pub fn listen_tcp(addr: &SocketAddr) -> io::Result<RawFd> {
     result
 }
 
+/// Starts a non-blocking TCP connect to `addr`. Returns the socket and
+/// whether the connection is still in progress.
+pub fn connect_tcp(addr: &SocketAddr) -> io::Result<(RawFd, bool)> {
+    let family = match addr.ip() {
+        IpAddr::V4(_) => libc::AF_INET,
+        IpAddr::V6(_) => libc::AF_INET6,
+    };
+    // SAFETY: plain syscall.
+    let fd = check(unsafe {
+        libc::socket(
+            family,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    })?;
+    let (storage, len) = to_sockaddr(addr);
+    // SAFETY: `storage` holds a valid address of length `len`.
+    let ret = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
+    match check(ret) {
+        Ok(_) => Ok((fd, false)),
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok((fd, true)),
+        Err(e) => {
+            close(fd);
+            Err(e)
+        }
+    }
+}
+
+/// The pending error of a socket (`SO_ERROR`), 0 when none.
+pub fn socket_error(fd: RawFd) -> i32 {
+    let mut err: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err`/`len` describe a writable c_int.
+    let ret = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if ret == -1 {
+        io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO)
+    } else {
+        err
+    }
+}
+
+/// The peer address of a connected socket.
+pub fn peer_addr(fd: RawFd) -> Option<SocketAddr> {
+    // SAFETY: sockaddr_storage is plain data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: storage/len describe a writable sockaddr buffer.
+    let ret = unsafe {
+        libc::getpeername(
+            fd,
+            (&mut storage as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    };
+    if ret == 0 {
+        from_sockaddr(&storage)
+    } else {
+        None
+    }
+}
+
 /// Accepts one connection as a non-blocking, close-on-exec socket.
 pub fn accept(listener: RawFd) -> io::Result<(RawFd, Option<SocketAddr>)> {
     // SAFETY: sockaddr_storage is plain data.

@@ -187,6 +187,17 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
     } = header;
     let payload_len = payload_len as usize; // <= max, checked by parse_header
     let frame_len = header_len + payload_len;
+    // A continuation that takes its message over the limit fails on its
+    // header, before its payload is waited for and buffered.
+    if opcode == ws::OP_CONTINUATION {
+        if let Some(state) = c.ws.as_ref() {
+            if state.message_opcode.is_some()
+                && (state.message.len() as u64).saturating_add(payload_len as u64) > max
+            {
+                return FrameStep::Fail(ws::CLOSE_TOO_BIG);
+            }
+        }
+    }
     if c.recv.len() < frame_len {
         return FrameStep::Wait;
     }

@@ -143,3 +143,28 @@ pub unsafe extern "C" fn mg_websocket_write(
         queued(c)
     })
 }
+
+/// Serves the file at `path` as the built-in static handler would: 404 for
+/// missing or hidden files, directory redirect/index/listing, 304 for
+/// conditional requests, single Range requests (206/416), the MIME type
+/// from the file name. `document_root` is not consulted. The handler
+/// should return MG_MORE afterwards (as in 5.4); the request ends by itself
+/// once the file has been sent. Do not mix with other output calls.
+///
+/// # Safety
+/// `conn` must be NULL or a live connection; `path` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn mg_send_file(conn: *mut mg_connection, path: *const c_char) {
+    guard((), || {
+        // SAFETY: NULL or a C string, as documented above.
+        let (Some(c), Some(path)) = (ConnPtr::from_public(conn), unsafe { c_bytes(path) }) else {
+            return;
+        };
+        let server = c.with(|c| c.server);
+        // SAFETY: a connection's `server` points at the server that owns it,
+        // which outlives its connections.
+        if let Some(server) = unsafe { server.as_ref() } {
+            server.send_file(c, path);
+        }
+    })
+}

@@ -153,6 +153,74 @@ impl RequestHead {
         Ok(true)
     }
 
+    /// Parses a reply head (outgoing connections): the fields then hold
+    /// `request_method` = "HTTP/1.x", `uri` = the status code, and
+    /// `http_version` = the reason phrase, as in 5.4. Returns the status.
+    pub fn parse_reply(&mut self, buf: &[u8], max_head: usize) -> Result<Option<u16>, HeadError> {
+        let mut raw_headers = [httparse::EMPTY_HEADER; MAX_PARSED_HEADERS];
+        let mut resp = httparse::Response::new(&mut raw_headers);
+        let n = match resp.parse(buf) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) if buf.len() > max_head => {
+                return Err(HeadError::TooLarge)
+            }
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
+            Err(_) => return Err(HeadError::BadRequest),
+        };
+        let code = resp.code.unwrap_or(0);
+        let version = if resp.version == Some(0) {
+            &b"HTTP/1.0"[..]
+        } else {
+            b"HTTP/1.1"
+        };
+        let code_text = code.to_string();
+        let framing = if code / 100 == 1 || code == 204 || code == 304 {
+            BodyFraming::Length(0)
+        } else {
+            match framing(resp.headers) {
+                Ok(f) => f,
+                Err(_) => return Err(HeadError::BadRequest),
+            }
+        };
+        let has_length = resp.headers.iter().any(|h| {
+            h.name.eq_ignore_ascii_case("Content-Length")
+                || h.name.eq_ignore_ascii_case("Transfer-Encoding")
+        });
+        let storage = &mut self.storage;
+        storage.clear();
+        let mut push = |s: &[u8]| -> usize {
+            let at = storage.len();
+            storage.extend_from_slice(s);
+            storage.push(0);
+            at
+        };
+        self.method = push(version);
+        self.uri = push(code_text.as_bytes());
+        self.version = push(resp.reason.unwrap_or("").as_bytes());
+        self.query = None;
+        self.headers.clear();
+        for h in resp.headers.iter().take(MAX_PUBLIC_HEADERS) {
+            let name = push(h.name.as_bytes());
+            let value = push(trim_value(h.value));
+            self.headers.push((name, value));
+        }
+        self.head_len = n;
+        // No length and no chunking: the body runs until the peer closes.
+        self.framing = if has_length || framing == BodyFraming::Length(0) && code / 100 == 1 {
+            Some(framing)
+        } else if code == 204 || code == 304 {
+            Some(BodyFraming::Length(0))
+        } else {
+            None
+        };
+        self.keep_alive = true;
+        self.http10 = resp.version == Some(0);
+        self.expect_continue = false;
+        self.is_head_method = false;
+        Ok(Some(code))
+    }
+
     /// Points the request fields of `conn` at this head's strings.
     pub fn fill(&self, conn: &mut mg_connection) {
         let base = self.storage.as_ptr().cast::<c_char>();
@@ -181,6 +249,16 @@ impl RequestHead {
 
     pub fn uri(&self) -> &[u8] {
         self.string(self.uri)
+    }
+
+    /// The raw query string (after `?`), if any.
+    pub fn query(&self) -> Option<&[u8]> {
+        self.query.map(|q| self.string(q))
+    }
+
+    /// "1.0" or "1.1" (for replies: the reason phrase).
+    pub fn version(&self) -> &[u8] {
+        self.string(self.version)
     }
 
     /// The value of the first header called `name` (case-insensitive),

@@ -1,0 +1,323 @@
+//! Built-in file serving when `document_root` is set, and `mg_send_file`:
+//! path resolution, hidden files, directories (redirect, index file,
+//! listing), conditional requests (304), single ranges (206/416), MIME
+//! types, and the body streamed from the file with `sendfile`.
+
+use super::connection::{ConnPtr, Connection, FileBody};
+use super::files::conditional::{self, RangeResult};
+use super::files::{hidden, listing, resolve};
+use super::options::Opt;
+use super::server::Server;
+use super::util::mime;
+use std::fs::File;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Files up to this size go out with the head in one write instead of
+/// through `sendfile` (one syscall instead of two for small files).
+const INLINE_FILE_LIMIT: u64 = 16 * 1024;
+
+/// What to do with a resolved path.
+struct Target {
+    /// The path patterns are matched against (root + uri).
+    path: std::path::PathBuf,
+    /// The path to open.
+    open: std::path::PathBuf,
+    is_dir: bool,
+    size: u64,
+    mtime: i64,
+}
+
+impl Server {
+    /// Serves the request from `document_root` (`root`).
+    pub fn serve_static(&self, c: ConnPtr, root: &[u8], uri: &[u8]) {
+        let (rewrites, hide) = {
+            let o = self.options.borrow();
+            (
+                o.get_bytes(Opt::UrlRewrites).unwrap_or_default().to_vec(),
+                o.get_bytes(Opt::HideFilesPatterns).map(<[u8]>::to_vec),
+            )
+        };
+        let host = c.with(|c| c.head.header(b"Host").map(<[u8]>::to_vec));
+        let resolved = match resolve::resolve(
+            Path::new(std::ffi::OsStr::from_bytes(root)),
+            uri,
+            &rewrites,
+            host.as_deref(),
+        ) {
+            Ok(r) => r,
+            Err(resolve::ResolveError::BadUri) => return self.send_error(c, 400),
+            Err(resolve::ResolveError::Forbidden) => return self.send_error(c, 404),
+            Err(resolve::ResolveError::Io(e))
+                if e.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                return self.send_error(c, 403)
+            }
+            Err(resolve::ResolveError::Io(_)) => return self.send_error(c, 404),
+        };
+        let root_bytes = resolved.root.as_os_str().as_bytes().to_vec();
+        if !resolved.exists
+            || hidden::is_hidden_below(
+                &root_bytes,
+                resolved.path.as_os_str().as_bytes(),
+                hide.as_deref(),
+            )
+        {
+            return self.send_error(c, 404);
+        }
+        if resolved.is_dir {
+            if !uri.ends_with(b"/") {
+                return self.redirect_to_directory(c, uri);
+            }
+            let index_files = self
+                .options
+                .borrow()
+                .get_bytes(Opt::IndexFiles)
+                .unwrap_or_default()
+                .to_vec();
+            return match resolve::find_index(&resolved, &index_files) {
+                Some(index)
+                    if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
+                {
+                    self.send_target(c, target(&index))
+                }
+                _ => self.send_listing(c, &resolved.path, uri, hide.as_deref()),
+            };
+        }
+        self.send_target(c, target(&resolved))
+    }
+
+    /// `mg_send_file`: serves `path` as the static handler would a file it
+    /// resolved (no document_root, no rewrites).
+    pub fn send_file(&self, c: ConnPtr, path: &[u8]) {
+        let hide = self
+            .options
+            .borrow()
+            .get_bytes(Opt::HideFilesPatterns)
+            .map(<[u8]>::to_vec);
+        let p = Path::new(std::ffi::OsStr::from_bytes(path));
+        let meta = match std::fs::metadata(p) {
+            Ok(m) if !hidden::is_hidden(path, hide.as_deref()) => m,
+            _ => return self.send_error(c, 404),
+        };
+        let t = Target {
+            path: p.to_path_buf(),
+            open: p.to_path_buf(),
+            is_dir: meta.is_dir(),
+            size: meta.len(),
+            mtime: mtime(&meta),
+        };
+        if t.is_dir {
+            let uri = c.with(|c| c.public_uri());
+            if !uri.ends_with(b"/") {
+                return self.redirect_to_directory(c, &uri);
+            }
+            return self.send_listing(c, p, &uri, hide.as_deref());
+        }
+        self.send_target(c, t)
+    }
+
+    fn redirect_to_directory(&self, c: ConnPtr, uri: &[u8]) {
+        let keep = c.with(|c| {
+            c.public.status_code = 301;
+            let mut location = encode_path(uri);
+            location.push('/');
+            if let Some(q) = query_string(c) {
+                location.push('?');
+                location.push_str(&String::from_utf8_lossy(&q));
+            }
+            let keep = c.response.keep_alive;
+            let reply = format!(
+                "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\n{}\r\n",
+                if keep { "" } else { "Connection: close\r\n" }
+            );
+            c.send.extend_from_slice(reply.as_bytes());
+            keep
+        });
+        self.end_request(c, keep);
+    }
+
+    fn send_listing(&self, c: ConnPtr, dir: &Path, uri: &[u8], hide: Option<&[u8]>) {
+        let enabled = self
+            .options
+            .borrow()
+            .get_bytes(Opt::EnableDirectoryListing)
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"yes"));
+        if !enabled {
+            return self.send_error(c, 403);
+        }
+        let mut entries = match listing::read_dir(dir, hide) {
+            Ok(e) => e,
+            Err(_) => return self.send_error(c, 403),
+        };
+        let query = c.with(query_string);
+        listing::sort(&mut entries, query.as_deref());
+        let page = listing::render(uri, query.as_deref(), &entries);
+        let keep = c.with(|c| {
+            c.public.status_code = 200;
+            let keep = c.response.keep_alive;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n{}\r\n",
+                page.len(),
+                if keep { "" } else { "Connection: close\r\n" }
+            );
+            c.send.extend_from_slice(head.as_bytes());
+            if !c.head.is_head_method {
+                c.send.extend_from_slice(&page);
+            }
+            keep
+        });
+        self.end_request(c, keep);
+    }
+
+    /// A regular file: 304, 416, or 200/206 with the body.
+    fn send_target(&self, c: ConnPtr, t: Target) {
+        let extra = self
+            .options
+            .borrow()
+            .get_bytes(Opt::ExtraMimeTypes)
+            .map(<[u8]>::to_vec);
+        let path_bytes = t.path.as_os_str().as_bytes();
+        let mime = extra
+            .as_deref()
+            .and_then(|e| mime::extra_mime_type(e, path_bytes))
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .or_else(|| mime::builtin_mime_type(path_bytes).map(str::to_owned))
+            .unwrap_or_else(|| "text/plain".to_owned());
+        let etag = conditional::etag(t.mtime, t.size);
+        let last_modified = conditional::http_date(t.mtime);
+        let now = conditional::http_date(unix_now());
+
+        let (inm, ims, range) = c.with(|c| {
+            (
+                c.head.header(b"If-None-Match").map(<[u8]>::to_vec),
+                c.head.header(b"If-Modified-Since").map(<[u8]>::to_vec),
+                c.head.header(b"Range").map(<[u8]>::to_vec),
+            )
+        });
+        if conditional::not_modified(inm.as_deref(), ims.as_deref(), &etag, t.mtime) {
+            let keep = c.with(|c| {
+                c.public.status_code = 304;
+                let keep = c.response.keep_alive;
+                let reply = format!(
+                    "HTTP/1.1 304 Not Modified\r\nDate: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\n{}\r\n",
+                    if keep { "" } else { "Connection: close\r\n" }
+                );
+                c.send.extend_from_slice(reply.as_bytes());
+                keep
+            });
+            return self.end_request(c, keep);
+        }
+        let range = conditional::parse_range(range.as_deref(), t.size);
+        if range == RangeResult::Unsatisfiable {
+            let keep = c.with(|c| {
+                c.public.status_code = 416;
+                let keep = c.response.keep_alive;
+                let body = "416 Requested Range Not Satisfiable\n";
+                let reply = format!(
+                    "HTTP/1.1 416 Requested Range Not Satisfiable\r\nContent-Range: bytes */{}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}\r\n{}",
+                    t.size,
+                    body.len(),
+                    if keep { "" } else { "Connection: close\r\n" },
+                    if c.head.is_head_method { "" } else { body }
+                );
+                c.send.extend_from_slice(reply.as_bytes());
+                keep
+            });
+            return self.end_request(c, keep);
+        }
+        let file = match File::open(&t.open) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return self.send_error(c, 403)
+            }
+            Err(_) => return self.send_error(c, 404),
+        };
+        let (start, len, status) = match range {
+            RangeResult::Partial { start, end } => (start, end - start + 1, 206),
+            _ => (0, t.size, 200),
+        };
+        let keep = c.with(|c| {
+            c.public.status_code = status;
+            let keep = c.response.keep_alive;
+            let mut head = format!(
+                "HTTP/1.1 {status} {}\r\nDate: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\nConnection: {}\r\nAccept-Ranges: bytes\r\n",
+                if status == 206 { "Partial Content" } else { "OK" },
+                if keep { "keep-alive" } else { "close" },
+            );
+            if let Some(cr) = range.content_range(t.size) {
+                head.push_str(&format!("Content-Range: {cr}\r\n"));
+            }
+            head.push_str("\r\n");
+            c.send.extend_from_slice(head.as_bytes());
+            if c.head.is_head_method || len == 0 {
+                return Some(keep);
+            }
+            if len <= INLINE_FILE_LIMIT && read_inline(c, &file, start, len) {
+                return Some(keep);
+            }
+            c.file = Some(FileBody {
+                file,
+                offset: start,
+                remaining: len,
+                keep_alive: keep,
+            });
+            None // the request ends when the body has been sent
+        });
+        if let Some(keep) = keep {
+            self.end_request(c, keep);
+        }
+    }
+}
+
+/// Reads a small file body straight into the send buffer.
+fn read_inline(c: &mut Connection, file: &File, start: u64, len: u64) -> bool {
+    use std::os::unix::fs::FileExt;
+    let at = c.send.len();
+    c.send.resize(at + len as usize, 0);
+    match file.read_exact_at(&mut c.send[at..], start) {
+        Ok(()) => true,
+        Err(_) => {
+            c.send.truncate(at);
+            false
+        }
+    }
+}
+
+fn target(r: &resolve::Resolved) -> Target {
+    Target {
+        path: r.path.clone(),
+        open: r.canonical.clone().unwrap_or_else(|| r.path.clone()),
+        is_dir: r.is_dir,
+        size: r.size,
+        mtime: r.mtime,
+    }
+}
+
+fn mtime(meta: &std::fs::Metadata) -> i64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.mtime()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn query_string(c: &mut Connection) -> Option<Vec<u8>> {
+    c.head.query().map(<[u8]>::to_vec)
+}
+
+/// Percent-encodes a decoded path for a Location header.
+fn encode_path(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
