@@ -446,6 +446,21 @@ void mg_internal_wakeup_ex(struct mg_server *server, mg_handler_t handler, const
 void *mg_start_thread(void *(*func)(void*), void *param);
 
 /*
+ Opens an outgoing HTTP connection to `host:port` (the name is resolved
+ at once, blocking). Returns the connection, still connecting, or NULL if
+ the name does not resolve, the socket cannot be created, or `use_ssl` is
+ set (TLS is not supported). The handler then gets MG_CONNECT (write the
+ request there; MG_FALSE closes), one MG_REPLY per reply received
+ (`status_code` = its status, `content`/`content_len` = its body; MG_FALSE
+ closes) and MG_CLOSE. If the connect fails, only MG_CLOSE arrives, with
+ `status_code` = the errno.
+
+ # Safety
+ `server` must be NULL or a live handle; `host` NULL or a C string.
+ */
+struct mg_connection *mg_connect(struct mg_server *server, const char *host, int port, int use_ssl);
+
+/*
  Matches a Mongoose glob pattern against the start of `str`.
 
  Only the first `pattern_len` bytes of `pattern` are used (it need not be

@@ -26,6 +26,10 @@ pub enum Stage {
     Handling,
     /// Upgraded: the input is websocket frames.
     Websocket,
+    /// Outgoing connection (`mg_connect`) waiting for connect() to finish.
+    Connecting,
+    /// Outgoing connection: reading replies.
+    Reply,
     /// No more requests: close once the reply has been sent.
     Closing,
 }
@@ -75,6 +79,8 @@ pub struct Connection {
     pub request_output_start: u64,
     /// The server that owns this connection (for `mg_send_file`).
     pub server: *const super::server::Server,
+    /// Outgoing connection: the head of the current reply has been parsed.
+    pub reply_head_parsed: bool,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -132,6 +138,7 @@ impl Connection {
             output_sent: 0,
             request_output_start: 0,
             server: std::ptr::null(),
+            reply_head_parsed: false,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);

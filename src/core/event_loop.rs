@@ -73,7 +73,7 @@ impl Server {
                 if self.read_budget(c) > 0 {
                     read.insert(c.fd);
                 }
-                if c.has_pending_output() {
+                if c.has_pending_output() || c.stage == Stage::Connecting {
                     write.insert(c.fd);
                 }
             });
@@ -95,7 +95,11 @@ impl Server {
         for c in self.snapshot() {
             let fd = c.with(|c| c.fd);
             if write.contains(fd) {
-                self.flush(c);
+                if c.with(|c| c.stage == Stage::Connecting) {
+                    self.finish_connect(c);
+                } else {
+                    self.flush(c);
+                }
             }
             if read.contains(fd) {
                 self.read_and_process(c);
@@ -191,6 +195,7 @@ impl Server {
         let max_body = options.number(Opt::MaxRequestBodySize) as usize;
         let cap = match c.stage {
             Stage::Head => max_head + 1,
+            Stage::Connecting => 0,
             // One whole frame of the largest message, plus its header.
             Stage::Websocket => {
                 (options.number(Opt::WebsocketMaxMessageSize) as usize).saturating_add(65536)
@@ -215,7 +220,12 @@ impl Server {
             if c.peer_closed && !c.close_now {
                 match c.stage {
                     // Nothing more can arrive: finish what is queued, then close.
-                    Stage::Head | Stage::Body | Stage::Closing | Stage::Websocket => {
+                    Stage::Head
+                    | Stage::Body
+                    | Stage::Closing
+                    | Stage::Websocket
+                    | Stage::Connecting
+                    | Stage::Reply => {
                         c.stage = Stage::Closing;
                         if !c.has_pending_output() {
                             c.close_now = true;
@@ -326,7 +336,16 @@ impl Server {
                     self.websocket_timers(c, now);
                     false
                 }
-                Stage::Handling | Stage::Closing => false,
+                Stage::Connecting if idle >= idle_timeout => {
+                    c.public.status_code = libc::ETIMEDOUT;
+                    c.close_now = true;
+                    false
+                }
+                Stage::Reply if idle >= idle_timeout => {
+                    c.close_now = true;
+                    false
+                }
+                Stage::Handling | Stage::Closing | Stage::Connecting | Stage::Reply => false,
             }
         });
         if timed_out {

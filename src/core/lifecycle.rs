@@ -76,6 +76,8 @@ impl Server {
                     return;
                 }
                 Stage::Websocket => return self.process_frames(c),
+                Stage::Reply => return self.process_replies(c),
+                Stage::Connecting => return,
                 Stage::Closing => return,
             }
         }

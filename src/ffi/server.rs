@@ -274,3 +274,38 @@ pub extern "C" fn mg_start_thread(
         }
     })
 }
+
+/// Opens an outgoing HTTP connection to `host:port` (the name is resolved
+/// at once, blocking). Returns the connection, still connecting, or NULL if
+/// the name does not resolve, the socket cannot be created, or `use_ssl` is
+/// set (TLS is not supported). The handler then gets MG_CONNECT (write the
+/// request there; MG_FALSE closes), one MG_REPLY per reply received
+/// (`status_code` = its status, `content`/`content_len` = its body; MG_FALSE
+/// closes) and MG_CLOSE. If the connect fails, only MG_CLOSE arrives, with
+/// `status_code` = the errno.
+///
+/// # Safety
+/// `server` must be NULL or a live handle; `host` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn mg_connect(
+    server: *mut mg_server,
+    host: *const c_char,
+    port: c_int,
+    use_ssl: c_int,
+) -> *mut mg_connection {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: as documented above.
+        let (s, host) = unsafe { (self::server(server), super::c_bytes(host)) };
+        let (Some(s), Some(host)) = (s, host) else {
+            return std::ptr::null_mut();
+        };
+        let (Ok(host), Ok(port)) = (std::str::from_utf8(host), u16::try_from(port)) else {
+            return std::ptr::null_mut();
+        };
+        if use_ssl != 0 {
+            return std::ptr::null_mut();
+        }
+        s.connect(host, port)
+            .map_or(std::ptr::null_mut(), ConnPtr::public)
+    })
+}

@@ -44,7 +44,13 @@ pub struct Response {
     pub status_line_sent: bool,
     /// The request is a HEAD: headers only, never body bytes.
     pub head_only: bool,
+    /// The start of a raw reply written with `mg_write`/`mg_printf`, kept
+    /// until its head is complete so its framing can be checked.
+    raw_head: Option<Vec<u8>>,
 }
+
+/// Longest raw reply head inspected.
+const MAX_RAW_HEAD: usize = 8192;
 
 impl Response {
     /// Starts the reply state for a new request.
@@ -164,10 +170,56 @@ impl Response {
 
     /// `mg_write` / `mg_printf`: bytes go out verbatim.
     pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
+        if !data.is_empty() && self.framing == Framing::Idle {
+            self.raw_head = Some(Vec::new());
+        }
         if !data.is_empty() && matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
             self.framing = Framing::Raw;
         }
+        if let Some(head) = self.raw_head.as_mut() {
+            head.extend_from_slice(&data[..data.len().min(MAX_RAW_HEAD)]);
+            self.inspect_raw_head();
+        }
         out.extend_from_slice(data);
+    }
+
+    /// A raw reply that cannot be delimited (no Content-Length, not
+    /// chunked) or that says `Connection: close` ends the connection, so
+    /// the client sees where it ends.
+    fn inspect_raw_head(&mut self) {
+        let Some(head) = self.raw_head.as_ref() else {
+            return;
+        };
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut reply = httparse::Response::new(&mut headers);
+        match reply.parse(head) {
+            Ok(httparse::Status::Complete(_)) => {
+                let code = reply.code.unwrap_or(200);
+                let mut delimited = (100..200).contains(&code) || code == 204 || code == 304;
+                for h in reply.headers.iter() {
+                    if h.name.eq_ignore_ascii_case("Content-Length")
+                        || h.name.eq_ignore_ascii_case("Transfer-Encoding")
+                    {
+                        delimited = true;
+                    }
+                    if h.name.eq_ignore_ascii_case("Connection")
+                        && h.value
+                            .split(|&b| b == b',')
+                            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+                    {
+                        self.keep_alive = false;
+                    }
+                }
+                if !delimited || reply.version == Some(0) {
+                    self.keep_alive = false;
+                }
+                // A 100 Continue written by the handler: the real head follows.
+                self.raw_head = (100..200).contains(&code).then(Vec::new);
+            }
+            Ok(httparse::Status::Partial) if head.len() < MAX_RAW_HEAD => {}
+            // Not an HTTP head we can read: leave the framing to the handler.
+            _ => self.raw_head = None,
+        }
     }
 
     /// The handler finished the request (returned `MG_TRUE`): terminate
@@ -278,6 +330,27 @@ mod tests {
         r.send_data(&mut out, 0, b"hi");
         assert!(!r.finish(&mut out));
         assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhi");
+    }
+
+    #[test]
+    fn raw_reply_without_length_closes() {
+        let mut r = Response::default();
+        r.begin(true, false, false);
+        let mut out = Vec::new();
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+        r.write_raw(&mut out, b"\r\nuntil close");
+        assert!(!r.finish(&mut out));
+        let mut r = Response::default();
+        r.begin(true, false, false);
+        r.write_raw(
+            &mut out,
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
+        );
+        assert!(!r.finish(&mut out));
+        let mut r = Response::default();
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
+        assert!(r.finish(&mut out));
     }
 
     #[test]

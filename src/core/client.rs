@@ -1,0 +1,201 @@
+//! Outgoing connections (`mg_connect`): a non-blocking connect, then
+//! MG_CONNECT (the handler writes its request), then one MG_REPLY per reply
+//! received. 5.4 semantics, with its bugs fixed: MG_REPLY fires once per
+//! complete reply (not on a partial head), chunked replies are decoded,
+//! `status_code` holds the reply's status, and a connect that succeeds at
+//! once is not mistaken for a failure.
+
+use super::connection::{ConnPtr, Connection, Stage};
+use super::http::chunked::ChunkedDecoder;
+use super::http::request::BodyFraming;
+use super::options::Opt;
+use super::server::Server;
+use super::sys;
+use crate::ffi::types::mg_event;
+use std::net::ToSocketAddrs;
+use std::time::Instant;
+
+const MG_FALSE: i32 = 0;
+
+enum ReplyStep {
+    Wait,
+    /// `content`/`content_len` are set: call MG_REPLY, then drop `consumed`
+    /// bytes (`keep_head`: the body runs until close, more may follow).
+    Deliver {
+        consumed: usize,
+        keep_head: bool,
+    },
+    /// Unusable reply: close.
+    Fail,
+}
+
+impl Server {
+    /// `mg_connect`: resolves `host` (blocking, as in 5.4) and starts a
+    /// non-blocking connect.
+    pub fn connect(&self, host: &str, port: u16) -> Option<ConnPtr> {
+        let addr = (host, port).to_socket_addrs().ok()?.next()?;
+        let (fd, _in_progress) = sys::connect_tcp(&addr).ok()?;
+        if fd >= sys::FD_SETSIZE {
+            sys::close(fd);
+            return None;
+        }
+        let _ = sys::set_nodelay(fd);
+        let mut conn = Connection::new(fd, None, None, self.server_param);
+        conn.server = self;
+        conn.stage = Stage::Connecting;
+        let c = ConnPtr::from_box(conn);
+        self.conns.borrow_mut().push(c);
+        Some(c)
+    }
+
+    /// The socket became writable while connecting: MG_CONNECT, or on
+    /// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
+    pub fn finish_connect(&self, c: ConnPtr) {
+        let ok = c.with(|c| {
+            let err = sys::socket_error(c.fd);
+            if err != 0 {
+                c.public.status_code = err;
+                c.close_now = true;
+                return false;
+            }
+            let conn = Connection::new(
+                c.fd,
+                sys::peer_addr(c.fd),
+                sys::local_addr(c.fd),
+                std::ptr::null_mut(),
+            );
+            c.public.remote_ip = conn.public.remote_ip;
+            c.public.remote_port = conn.public.remote_port;
+            c.public.local_ip = conn.public.local_ip;
+            c.public.local_port = conn.public.local_port;
+            c.public.status_code = 0;
+            c.stage = Stage::Reply;
+            c.last_io = Instant::now();
+            true
+        });
+        if ok && self.call(c, mg_event::MG_CONNECT) == MG_FALSE {
+            c.with(|c| c.close_now = true);
+        }
+        self.flush(c);
+    }
+
+    /// Delivers every complete reply in the receive buffer.
+    pub fn process_replies(&self, c: ConnPtr) {
+        let (max_head, max_body) = {
+            let o = self.options.borrow();
+            (
+                o.number(Opt::MaxRequestHeadSize) as usize,
+                o.number(Opt::MaxRequestBodySize),
+            )
+        };
+        loop {
+            match c.with(|c| next_reply(c, max_head, max_body)) {
+                ReplyStep::Wait => return,
+                ReplyStep::Fail => return c.with(|c| c.close_now = true),
+                ReplyStep::Deliver {
+                    consumed,
+                    keep_head,
+                } => {
+                    let result = self.call(c, mg_event::MG_REPLY);
+                    c.with(|c| {
+                        let head_len = c.head.head_len;
+                        if keep_head {
+                            c.recv
+                                .drain(head_len..(head_len + consumed).min(c.recv.len()));
+                        } else {
+                            c.recv.drain(..(head_len + consumed).min(c.recv.len()));
+                            c.reply_head_parsed = false;
+                            c.chunked = None;
+                            c.reset_request_fields();
+                        }
+                        if result == MG_FALSE {
+                            c.close_now = true;
+                        }
+                    });
+                    if keep_head || result == MG_FALSE {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
+    if c.close_now {
+        return ReplyStep::Wait;
+    }
+    if !c.reply_head_parsed {
+        if c.recv.is_empty() {
+            return ReplyStep::Wait;
+        }
+        match c.head.parse_reply(&c.recv, max_head) {
+            Ok(None) => return ReplyStep::Wait,
+            Err(_) => return ReplyStep::Fail,
+            Ok(Some(code)) => {
+                c.head.fill(&mut c.public);
+                c.public.query_string = std::ptr::null();
+                c.public.status_code = code as i32;
+                c.reply_head_parsed = true;
+                c.chunked =
+                    (c.head.framing == Some(BodyFraming::Chunked)).then(ChunkedDecoder::default);
+            }
+        }
+    }
+    let head_len = c.head.head_len;
+    let available = c.recv.len() - head_len;
+    match c.head.framing {
+        Some(BodyFraming::Length(n)) => {
+            if n > max_body {
+                return ReplyStep::Fail;
+            }
+            let n = n as usize;
+            if available < n {
+                return ReplyStep::Wait;
+            }
+            set_content(c, n);
+            ReplyStep::Deliver {
+                consumed: n,
+                keep_head: false,
+            }
+        }
+        Some(BodyFraming::Chunked) => {
+            let Some(decoder) = c.chunked.as_mut() else {
+                return ReplyStep::Fail;
+            };
+            let result = decoder.decode(&mut c.recv[head_len..], max_body);
+            let (decoded, consumed) = (decoder.decoded, decoder.consumed);
+            c.recv.drain(head_len + decoded..head_len + consumed);
+            decoder.consumed = decoded;
+            match result {
+                Ok(true) => {
+                    set_content(c, decoded);
+                    ReplyStep::Deliver {
+                        consumed: decoded,
+                        keep_head: false,
+                    }
+                }
+                Ok(false) => ReplyStep::Wait,
+                Err(_) => ReplyStep::Fail,
+            }
+        }
+        // No length: the body runs until the peer closes; each piece is
+        // delivered as it arrives (5.4 did the same).
+        None => {
+            if available == 0 {
+                return ReplyStep::Wait;
+            }
+            set_content(c, available);
+            ReplyStep::Deliver {
+                consumed: available,
+                keep_head: true,
+            }
+        }
+    }
+}
+
+fn set_content(c: &mut Connection, len: usize) {
+    let start = c.head.head_len;
+    c.public.content = c.recv[start..].as_mut_ptr().cast();
+    c.public.content_len = len;
+}
