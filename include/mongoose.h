@@ -323,6 +323,25 @@ const char *mg_get_header(const struct mg_connection *conn, const char *name);
 void mg_template(struct mg_connection *conn, const char *text, struct mg_expansion *expansions);
 
 /*
+ Checks the request's `Authorization: Digest ...` header against the
+ open passwords file `fp` (lines `user:realm:HA1`, HA1 =
+ md5("user:realm:password"), as written by the `mongoose -A` tool) and
+ the server's `auth_domain` option. Reads `fp` from its current position.
+ Returns 1 (MG_TRUE) on a match, else 0; 0 when `conn` or `fp` is NULL.
+
+ # Safety
+ `conn` must be NULL or a live connection; `fp` NULL or an open FILE.
+ */
+int mg_authorize_digest(struct mg_connection *conn, FILE *fp);
+
+/*
+ TLS is not supported by this library: always returns 0 (failure), and
+ the connection is left as it was. Present so 5.4 programs that reference
+ it still link.
+ */
+int mg_terminate_ssl(struct mg_connection *conn, const char *cert);
+
+/*
  Creates a server. `server_param` is copied into every connection's
  `server_param`; `handler` receives all events and may be NULL (then every
  request gets the built-in handling). Nothing listens until the

@@ -1,6 +1,7 @@
 //! The safe core: sockets and the select() loop, connections, HTTP, options.
 //! Nothing here is exported to C; `crate::ffi` wraps it.
 
+pub mod auth;
 pub mod client;
 pub mod connection;
 pub mod event_loop;

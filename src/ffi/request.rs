@@ -2,8 +2,10 @@
 
 use super::types::{mg_connection, mg_expansion};
 use super::{c_bytes, guard};
+use crate::core::auth::authorize_digest;
 use crate::core::connection::ConnPtr;
-use std::os::raw::c_char;
+use crate::core::options::Opt;
+use std::os::raw::{c_char, c_int};
 
 /// Returns the value of the first request header called `name`
 /// (case-insensitive), or NULL. Valid until the request ends.
@@ -103,4 +105,60 @@ pub unsafe extern "C" fn mg_template(
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Checks the request's `Authorization: Digest ...` header against the
+/// open passwords file `fp` (lines `user:realm:HA1`, HA1 =
+/// md5("user:realm:password"), as written by the `mongoose -A` tool) and
+/// the server's `auth_domain` option. Reads `fp` from its current position.
+/// Returns 1 (MG_TRUE) on a match, else 0; 0 when `conn` or `fp` is NULL.
+///
+/// # Safety
+/// `conn` must be NULL or a live connection; `fp` NULL or an open FILE.
+#[no_mangle]
+pub unsafe extern "C" fn mg_authorize_digest(
+    conn: *mut mg_connection,
+    fp: *mut libc::FILE,
+) -> c_int {
+    guard(0, || {
+        let Some(c) = ConnPtr::from_public(conn) else {
+            return 0;
+        };
+        if fp.is_null() {
+            return 0;
+        }
+        let mut passwords = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            // SAFETY: `fp` is an open FILE (documented); `buf` is writable.
+            let n = unsafe { libc::fread(buf.as_mut_ptr().cast(), 1, buf.len(), fp) };
+            passwords.extend_from_slice(&buf[..n]);
+            if n < buf.len() || passwords.len() > 16 << 20 {
+                break;
+            }
+        }
+        let server = c.with(|c| c.server);
+        // SAFETY: a connection's `server` points at the server that owns it.
+        let realm = unsafe { server.as_ref() }
+            .and_then(|s| {
+                s.options
+                    .borrow()
+                    .get_bytes(Opt::AuthDomain)
+                    .map(<[u8]>::to_vec)
+            })
+            .unwrap_or_default();
+        c.with(|c| {
+            let auth = c.head.header(b"Authorization").unwrap_or_default();
+            authorize_digest(c.head.method(), auth, &realm, &passwords) as c_int
+        })
+    })
+}
+
+/// TLS is not supported by this library: always returns 0 (failure), and
+/// the connection is left as it was. Present so 5.4 programs that reference
+/// it still link.
+#[no_mangle]
+pub extern "C" fn mg_terminate_ssl(conn: *mut mg_connection, cert: *const c_char) -> c_int {
+    let _ = (conn, cert);
+    0
 }
