@@ -236,13 +236,10 @@ static void check_api_signatures(void) {
   API(void, mg_template, (struct mg_connection *, const char *, struct mg_expansion *));
   /* 1.8 Exported in 5.4 (declared by our header) */
   API(int, mg_match_prefix, (const char *, int, const char *));
-#if defined(LAYOUT_FULL_API)
-  /* Not implemented by this library yet (missing from libmongoose.a). */
   API(struct mg_connection *, mg_connect, (struct mg_server *, const char *, int, int));
   API(void, mg_send_file, (struct mg_connection *, const char *));
   API(int, mg_authorize_digest, (struct mg_connection *, FILE *));
   API(int, mg_terminate_ssl, (struct mg_connection *, const char *));
-#endif
 }
 
 int main(void) {

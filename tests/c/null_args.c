@@ -71,6 +71,13 @@ static void null_connection_functions(void) {
   CHECK(mg_websocket_write(NULL, -1, "abc", 3) == 0);
   CHECK(mg_get_header(NULL, NULL) == NULL);
   CHECK(mg_get_header(NULL, "Host") == NULL);
+  mg_send_file(NULL, NULL);
+  mg_send_file(NULL, "/etc/passwd");
+  CHECK(mg_authorize_digest(NULL, NULL) == 0);
+  CHECK(mg_authorize_digest(NULL, stdin) == 0);
+  CHECK(mg_terminate_ssl(NULL, NULL) == 0);
+  CHECK(mg_connect(NULL, NULL, 0, 0) == NULL);
+  CHECK(mg_connect(NULL, "127.0.0.1", 80, 0) == NULL);
   mg_template(NULL, NULL, NULL);
   mg_template(NULL, "a{{x}}b", NULL);
   mg_template(NULL, "a{{x}}b", exps);
@@ -243,6 +250,9 @@ static void live_server_null_args(void) {
   CHECK(server != NULL);
   if (server == NULL) return;
 
+  CHECK(mg_connect(server, NULL, 80, 0) == NULL);
+  CHECK(mg_connect(server, "127.0.0.1", -1, 0) == NULL);
+  CHECK(mg_connect(server, "127.0.0.1", 80, 1) == NULL); /* no TLS */
   CHECK(mg_set_option(server, NULL, NULL) != NULL);
   CHECK(mg_set_option(server, NULL, "x") != NULL);
   CHECK(mg_set_option(server, "document_root", NULL) == NULL); /* restores default */
