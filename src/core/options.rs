@@ -133,16 +133,26 @@ impl OptionError {
 /// The current values of a server's options.
 pub struct Options {
     values: Vec<Option<CString>>,
+    /// Parsed values of the numeric options (the event loop reads them on
+    /// every poll; parsing once at set time keeps that cheap).
+    numbers: Vec<u64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            values: OPTIONS
-                .iter()
-                .map(|o| o.default.map(CStr::to_owned))
-                .collect(),
-        }
+        let values: Vec<Option<CString>> = OPTIONS
+            .iter()
+            .map(|o| o.default.map(CStr::to_owned))
+            .collect();
+        let numbers = values
+            .iter()
+            .map(|v| {
+                v.as_deref()
+                    .and_then(|v| parse_number(v.to_bytes()))
+                    .unwrap_or(0)
+            })
+            .collect();
+        Options { values, numbers }
     }
 }
 
@@ -157,7 +167,7 @@ impl Options {
 
     /// A numeric option (validated when set, so parsing cannot fail).
     pub fn number(&self, opt: Opt) -> u64 {
-        self.get_bytes(opt).and_then(parse_number).unwrap_or(0)
+        self.numbers[opt as usize]
     }
 
     /// Checks a value without storing it; `None`/empty means "restore the
@@ -178,6 +188,10 @@ impl Options {
             Some(v) if !v.is_empty() => CString::new(v).ok(),
             _ => OPTIONS[opt as usize].default.map(CStr::to_owned),
         };
+        self.numbers[opt as usize] = stored
+            .as_deref()
+            .and_then(|v| parse_number(v.to_bytes()))
+            .unwrap_or(0);
         self.values[opt as usize] = stored;
     }
 }
