@@ -60,7 +60,9 @@ impl Server {
                     // 5.4: a request kept open with MG_MORE sees MG_REQUEST
                     // again whenever more bytes arrive.
                     let again = c.with(|c| {
-                        let again = std::mem::replace(&mut c.new_data, false);
+                        // Not while the library streams a file for this
+                        // request: the handler does not own it.
+                        let again = std::mem::replace(&mut c.new_data, false) && c.file.is_none();
                         if again {
                             set_content(c);
                         }
