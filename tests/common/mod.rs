@@ -43,7 +43,9 @@ pub fn compile_with(compiler: &str, source: &str, extra: &[&str]) -> PathBuf {
     let out_dir = root().join("target/ctests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let tag = compiler.replace(['/', '+'], "_");
-    let out = out_dir.join(format!("{stem}-{tag}"));
+    let extra_tag: String = extra.iter().map(|e| e.replace(['-', '=', '/'], "")).collect();
+    let out = out_dir.join(format!("{stem}-{tag}{extra_tag}"));
+    let tmp = out_dir.join(format!("{stem}-{tag}{extra_tag}.tmp{}", std::process::id()));
     let lib = static_lib();
     let std_flag = if compiler.contains("++") {
         "-std=c++11"
@@ -58,10 +60,13 @@ pub fn compile_with(compiler: &str, source: &str, extra: &[&str]) -> PathBuf {
         .args(extra)
         .arg(&lib)
         .args(["-lpthread", "-ldl", "-lm", "-o"])
-        .arg(&out)
+        .arg(&tmp)
         .status()
         .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
     assert!(status.success(), "{compiler} failed on {}", src.display());
+    // Another test binary may be running the previous copy: replace it
+    // atomically instead of writing over it ("Text file busy").
+    std::fs::rename(&tmp, &out).unwrap();
     out
 }
 
