@@ -13,7 +13,6 @@ use super::server::Server;
 use super::sys;
 use crate::ffi::types::mg_event;
 use std::net::ToSocketAddrs;
-use std::time::Instant;
 
 const MG_FALSE: i32 = 0;
 
@@ -70,7 +69,7 @@ impl Server {
             c.public.local_port = conn.public.local_port;
             c.public.status_code = 0;
             c.stage = Stage::Reply;
-            c.last_io = Instant::now();
+            c.last_io = super::clock::now();
             true
         });
         if ok && self.call(c, mg_event::MG_CONNECT) == MG_FALSE {

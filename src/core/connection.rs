@@ -176,6 +176,10 @@ impl Connection {
         if self.send_pos >= self.send.len() {
             self.send.clear();
             self.send_pos = 0;
+            if self.send.capacity() > 64 * 1024 {
+                // Do not keep a big reply's buffer on an idle connection.
+                self.send = Vec::new();
+            }
         } else if self.send_pos > 65536 && self.send_pos * 2 > self.send.len() {
             self.send.drain(..self.send_pos);
             self.send_pos = 0;

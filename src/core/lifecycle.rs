@@ -228,7 +228,7 @@ impl Server {
                 c.head_started = if c.recv.is_empty() {
                     None
                 } else {
-                    Some(Instant::now())
+                    Some(super::clock::now())
                 };
             } else {
                 c.recv.clear();

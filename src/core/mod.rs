@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod clock;
 pub mod connection;
 pub mod event_loop;
 pub mod files;

@@ -32,6 +32,8 @@ pub struct Server {
     pub wakeup: Wakeup,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
+    /// A spare vector for `snapshot()` (saves an allocation per walk).
+    pub spare_list: Cell<Vec<ConnPtr>>,
     /// The parsed `access_control_list`, when set.
     pub acl: RefCell<Option<super::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server`.
@@ -50,6 +52,7 @@ impl Server {
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
             acl: RefCell::new(None),
+            spare_list: Cell::new(Vec::new()),
             io_thread: sys::Lock::new(None),
         })
     }
@@ -69,7 +72,15 @@ impl Server {
 
     /// Connections newest first, copied so callbacks may run while walking.
     pub fn snapshot(&self) -> Vec<ConnPtr> {
-        self.conns.borrow().iter().rev().copied().collect()
+        let mut list = self.spare_list.take();
+        list.clear();
+        list.extend(self.conns.borrow().iter().rev().copied());
+        list
+    }
+
+    /// Hands a snapshot's allocation back for the next `snapshot()`.
+    pub fn recycle(&self, list: Vec<ConnPtr>) {
+        self.spare_list.set(list);
     }
 
     pub fn connection_count(&self) -> usize {

@@ -361,14 +361,17 @@ pub fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     check_size(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
 }
 
-/// `recv()` of at most `max` bytes appended to `buf` (no zero-filling).
-/// `Ok(0)` means the peer closed.
-pub fn recv_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
-    buf.reserve(max);
-    let spare = &mut buf.spare_capacity_mut()[..max];
-    let n = recv(fd, spare)?;
-    // SAFETY: recv initialised the first `n` bytes of the spare capacity.
-    unsafe { buf.set_len(buf.len() + n) };
+/// `recv()` into `scratch`, appending what arrived to `buf`. `Ok(0)` means
+/// the peer closed.
+pub fn recv_into(
+    fd: RawFd,
+    scratch: &mut [MaybeUninit<u8>],
+    buf: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let n = recv(fd, scratch)?;
+    // SAFETY: recv initialised the first `n` bytes of `scratch`.
+    let data = unsafe { std::slice::from_raw_parts(scratch.as_ptr().cast::<u8>(), n) };
+    buf.extend_from_slice(data);
     Ok(n)
 }
 

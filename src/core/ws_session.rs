@@ -81,7 +81,7 @@ impl Server {
             c.ws = Some(Box::new(WsState {
                 message: Vec::new(),
                 message_opcode: None,
-                last_rx: Instant::now(),
+                last_rx: super::clock::now(),
                 ping_sent: None,
             }));
         });
@@ -207,7 +207,7 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
     let Some(state) = c.ws.as_mut() else {
         return FrameStep::Fail(ws::CLOSE_PROTOCOL_ERROR);
     };
-    state.last_rx = Instant::now();
+    state.last_rx = super::clock::now();
     match opcode {
         ws::OP_PING => {
             let payload = c.recv[header_len..frame_len].to_vec();

@@ -5,6 +5,13 @@
 /// followed by two hex digits is kept literally.
 pub fn percent_decode(src: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(src.len());
+    percent_decode_into(src, &mut out);
+    out
+}
+
+/// `percent_decode` into a reused buffer (cleared first).
+pub fn percent_decode_into(src: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     let mut i = 0;
     while i < src.len() {
         if src[i] == b'%' && i + 2 < src.len() {
@@ -17,7 +24,6 @@ pub fn percent_decode(src: &[u8]) -> Vec<u8> {
         out.push(src[i]);
         i += 1;
     }
-    out
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -32,24 +38,27 @@ pub fn remove_double_dots_and_slashes(uri: &mut Vec<u8>) {
     if !matches!(uri.first(), Some(b'/') | Some(b'.')) {
         return;
     }
-    let src = std::mem::take(uri);
-    let mut i = 0;
-    while i < src.len() {
-        let c = src[i];
-        uri.push(c);
-        i += 1;
+    // In place: the output never gets ahead of the input.
+    let (mut read, mut write) = (0, 0);
+    let len = uri.len();
+    while read < len {
+        let c = uri[read];
+        uri[write] = c;
+        write += 1;
+        read += 1;
         if c == b'/' || c == b'\\' {
             loop {
-                if i < src.len() && (src[i] == b'/' || src[i] == b'\\') {
-                    i += 1;
-                } else if i + 1 < src.len() && src[i] == b'.' && src[i + 1] == b'.' {
-                    i += 2;
+                if read < len && (uri[read] == b'/' || uri[read] == b'\\') {
+                    read += 1;
+                } else if read + 1 < len && uri[read] == b'.' && uri[read + 1] == b'.' {
+                    read += 2;
                 } else {
                     break;
                 }
             }
         }
     }
+    uri.truncate(write);
 }
 
 /// Is this a request target 5.4 accepts: `/...`, `*`, an absolute

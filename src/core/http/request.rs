@@ -4,6 +4,7 @@
 
 use super::path;
 use crate::ffi::types::{mg_connection, mg_header};
+use std::mem::MaybeUninit;
 use std::os::raw::c_char;
 
 /// Headers exposed through `struct mg_connection` (a 5.4 ABI limit).
@@ -61,6 +62,8 @@ pub struct RequestHead {
     pub http10: bool,
     pub expect_continue: bool,
     pub is_head_method: bool,
+    /// Reused buffer for decoding the URI.
+    scratch: Vec<u8>,
 }
 
 impl RequestHead {
@@ -74,9 +77,11 @@ impl RequestHead {
             .take_while(|&&b| b == b'\r' || b == b'\n')
             .count();
         let data = &buf[skip..];
-        let mut raw_headers = [httparse::EMPTY_HEADER; MAX_PARSED_HEADERS];
-        let mut req = httparse::Request::new(&mut raw_headers);
-        let n = match req.parse(data) {
+        // Uninitialised header slots: nothing to zero on every parse.
+        let mut raw_headers =
+            [const { MaybeUninit::<httparse::Header>::uninit() }; MAX_PARSED_HEADERS];
+        let mut req = httparse::Request::new(&mut []);
+        let n = match req.parse_with_uninit_headers(data, &mut raw_headers) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => {
                 return if buf.len() > max_head {
@@ -100,12 +105,12 @@ impl RequestHead {
             Some(q) => (&target[..q], Some(&target[q + 1..])),
             None => (target, None),
         };
-        let mut uri = path::percent_decode(raw_path);
-        if uri.contains(&0) {
-            return Err(HeadError::BadRequest);
-        }
+        let mut uri = std::mem::take(&mut self.scratch);
+        path::percent_decode_into(raw_path, &mut uri);
         path::remove_double_dots_and_slashes(&mut uri);
-        if !path::is_valid_target(&uri) {
+        let valid = !uri.contains(&0) && path::is_valid_target(&uri);
+        self.scratch = uri;
+        if !valid {
             return Err(HeadError::BadRequest);
         }
 
@@ -126,6 +131,7 @@ impl RequestHead {
         let keep_alive = !close && (minor == 1 || keep);
 
         // Build the string block: every string NUL-terminated.
+        let scratch = &self.scratch;
         let storage = &mut self.storage;
         storage.clear();
         let mut push = |s: &[u8]| -> usize {
@@ -135,7 +141,7 @@ impl RequestHead {
             at
         };
         self.method = push(method);
-        self.uri = push(&uri);
+        self.uri = push(scratch);
         self.version = push(if minor == 0 { b"1.0" } else { b"1.1" });
         self.query = query.map(&mut push);
         self.headers.clear();

@@ -10,6 +10,7 @@
 //! `mg_send_status` works inside `MG_HTTP_ERROR`.
 
 use super::status::reason;
+use std::io::Write;
 
 /// Where the reply stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -64,7 +65,8 @@ impl Response {
     }
 
     fn status_line(&mut self, out: &mut Vec<u8>, code: i32) {
-        out.extend_from_slice(format!("HTTP/1.1 {} {}\r\n", code, reason(code)).as_bytes());
+        // io::Write on a Vec cannot fail.
+        let _ = write!(out, "HTTP/1.1 {} {}\r\n", code, reason(code));
         self.status_line_sent = true;
     }
 
@@ -158,7 +160,7 @@ impl Response {
                 self.framing = Framing::Ended;
             }
             Framing::Chunked => {
-                out.extend_from_slice(format!("{:X}\r\n", data.len()).as_bytes());
+                let _ = write!(out, "{:X}\r\n", data.len());
                 out.extend_from_slice(data);
                 out.extend_from_slice(b"\r\n");
             }
