@@ -43,7 +43,10 @@ pub fn compile_with(compiler: &str, source: &str, extra: &[&str]) -> PathBuf {
     let out_dir = root().join("target/ctests");
     std::fs::create_dir_all(&out_dir).unwrap();
     let tag = compiler.replace(['/', '+'], "_");
-    let extra_tag: String = extra.iter().map(|e| e.replace(['-', '=', '/'], "")).collect();
+    let extra_tag: String = extra
+        .iter()
+        .map(|e| e.replace(['-', '=', '/'], ""))
+        .collect();
     let out = out_dir.join(format!("{stem}-{tag}{extra_tag}"));
     let tmp = out_dir.join(format!("{stem}-{tag}{extra_tag}.tmp{}", std::process::id()));
     let lib = static_lib();
