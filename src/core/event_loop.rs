@@ -402,7 +402,8 @@ pub fn write_out(c: &mut Connection) -> bool {
     let mut file_done = false;
     while !c.close_now {
         let result = if !c.pending_output().is_empty() {
-            sys::send(c.fd, c.pending_output()).map(|n| c.consume_output(n))
+            let more = c.file.is_some();
+            sys::send_flags(c.fd, c.pending_output(), more).map(|n| c.consume_output(n))
         } else if let Some(body) = c.file.as_mut() {
             let count = body.remaining.min(SENDFILE_CHUNK as u64) as usize;
             match sys::sendfile(c.fd, body.file.as_raw_fd(), &mut body.offset, count) {

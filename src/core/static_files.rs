@@ -26,6 +26,8 @@ struct Target {
     is_dir: bool,
     size: u64,
     mtime: i64,
+    /// Already opened by the resolution (inside the root, no re-open race).
+    file: Option<File>,
 }
 
 impl Server {
@@ -79,12 +81,12 @@ impl Server {
                 Some(index)
                     if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
                 {
-                    self.send_target(c, target(&index))
+                    self.send_target(c, target(index))
                 }
                 _ => self.send_listing(c, &resolved.path, uri, hide.as_deref()),
             };
         }
-        self.send_target(c, target(&resolved))
+        self.send_target(c, target(resolved))
     }
 
     /// `mg_send_file`: serves `path` as the static handler would a file it
@@ -106,6 +108,7 @@ impl Server {
             is_dir: meta.is_dir(),
             size: meta.len(),
             mtime: mtime(&meta),
+            file: None,
         };
         if t.is_dir {
             let uri = c.with(|c| c.public_uri());
@@ -226,7 +229,11 @@ impl Server {
             });
             return self.end_request(c, keep);
         }
-        let file = match File::open(&t.open) {
+        let opened = match t.file {
+            Some(f) => Ok(f),
+            None => File::open(&t.open),
+        };
+        let file = match opened {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 return self.send_error(c, 403)
@@ -284,13 +291,14 @@ fn read_inline(c: &mut Connection, file: &File, start: u64, len: u64) -> bool {
     }
 }
 
-fn target(r: &resolve::Resolved) -> Target {
+fn target(r: resolve::Resolved) -> Target {
     Target {
-        path: r.path.clone(),
-        open: r.canonical.clone().unwrap_or_else(|| r.path.clone()),
+        open: r.canonical.unwrap_or_else(|| r.path.clone()),
+        path: r.path,
         is_dir: r.is_dir,
         size: r.size,
         mtime: r.mtime,
+        file: r.opened.and_then(|f| std::sync::Arc::try_unwrap(f.0).ok()),
     }
 }
 

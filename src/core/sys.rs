@@ -377,8 +377,15 @@ pub fn recv_into(
 
 /// `send()` without raising SIGPIPE.
 pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    send_flags(fd, buf, false)
+}
+
+/// `send()`; `more` (MSG_MORE) tells the kernel more data follows at once
+/// (a reply head before its `sendfile` body), so both share packets.
+pub fn send_flags(fd: RawFd, buf: &[u8], more: bool) -> io::Result<usize> {
+    let flags = libc::MSG_NOSIGNAL | if more { libc::MSG_MORE } else { 0 };
     // SAFETY: `buf` is readable for its length.
-    check_size(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) })
+    check_size(unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), flags) })
 }
 
 /// `sendfile()`: copies up to `count` bytes of `file` from `*offset` to the
@@ -483,4 +490,51 @@ impl<T> Drop for Lock<T> {
         // SAFETY: no guard can be alive while we are dropped (&mut self).
         unsafe { libc::pthread_mutex_destroy(self.mutex.get()) };
     }
+}
+
+/// Opens `rel` (relative, no leading `/` needed) for reading *beneath* the
+/// directory `root`: the kernel (`openat2` with `RESOLVE_BENEATH`) refuses
+/// any resolution that would leave `root` — `..`, absolute paths or
+/// symbolic links pointing outside — with `EXDEV`. This both opens the file
+/// and proves containment in two syscalls, instead of canonicalising every
+/// path component. `ENOSYS` (kernels before 5.6) or `EPERM` (seccomp) tell
+/// the caller to fall back to its portable check.
+pub fn open_beneath(root: &std::path::Path, rel: &[u8]) -> io::Result<std::fs::File> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::FromRawFd;
+    let invalid = || io::Error::from(io::ErrorKind::InvalidInput);
+    let root = std::ffi::CString::new(root.as_os_str().as_bytes()).map_err(|_| invalid())?;
+    let rel = rel.strip_prefix(b"/").unwrap_or(rel);
+    let rel = std::ffi::CString::new(if rel.is_empty() { &b"."[..] } else { rel })
+        .map_err(|_| invalid())?;
+    // SAFETY: `root` is a valid C string.
+    let dir = check(unsafe {
+        libc::open(
+            root.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })?;
+    // SAFETY: open_how is plain data; all-zero is valid.
+    let mut how: libc::open_how = unsafe { zeroed() };
+    how.flags = (libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY) as u64;
+    how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
+    // SAFETY: `dir` is an open directory, `rel` a valid C string and `how`
+    // a valid open_how of the size passed.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            rel.as_ptr(),
+            &how as *const libc::open_how,
+            size_of::<libc::open_how>(),
+        )
+    };
+    let result = if fd < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(fd as RawFd)
+    };
+    close(dir);
+    // SAFETY: `fd` is a descriptor we just opened and own.
+    result.map(|fd| unsafe { std::fs::File::from_raw_fd(fd) })
 }

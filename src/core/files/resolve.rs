@@ -8,7 +8,9 @@
 //! backslashes, `..` components, and (after canonicalizing the part of the
 //! path that exists) symbolic links that point outside the root.
 //!
-//! File-system access: `std::fs::canonicalize`, `metadata` and
+//! File-system access: `openat2(RESOLVE_BENEATH)` where the kernel has it
+//! (one call that opens the file and proves it lies inside the root), else
+//! `std::fs::canonicalize`, `metadata` and
 //! `symlink_metadata` only.
 
 use std::fs;
@@ -22,6 +24,9 @@ use crate::core::util::pattern::match_prefix;
 /// The file a URI maps to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
+    /// The file, already opened (read-only) when the fast path proved it
+    /// lies inside the root; use it instead of opening `canonical` again.
+    pub opened: Option<OpenFile>,
     /// The directory the URI was mapped under: the document root, a
     /// virtual host's directory, or (for a prefix rewrite) the rewrite's
     /// target directory. Not canonicalized.
@@ -31,7 +36,9 @@ pub struct Resolved {
     /// (`cgi_pattern`, `ssi_pattern`, `hide_files_patterns`) are matched
     /// against this.
     pub path: PathBuf,
-    /// The canonical path when the file exists; open this one.
+    /// The canonical path when the file exists and was checked by
+    /// canonicalizing (the portable path); open this one when `opened` is
+    /// `None`. With the `openat2` fast path it is `None`.
     pub canonical: Option<PathBuf>,
     /// Whether the file exists (the caller answers 404 otherwise).
     pub exists: bool,
@@ -42,6 +49,19 @@ pub struct Resolved {
     /// not exist.
     pub mtime: i64,
 }
+
+/// A file opened during resolution. Equality ignores the descriptor (it
+/// only exists so `Resolved` can be compared in tests).
+#[derive(Debug, Clone)]
+pub struct OpenFile(pub std::sync::Arc<fs::File>);
+
+impl PartialEq for OpenFile {
+    fn eq(&self, _: &OpenFile) -> bool {
+        true
+    }
+}
+
+impl Eq for OpenFile {}
 
 /// Why a URI cannot be mapped to a file.
 #[derive(Debug)]
@@ -261,9 +281,44 @@ pub fn resolve(
     check_inside(containing_root, path)
 }
 
-/// Canonicalizes what exists of `path` and checks it stays inside `root`.
+/// Checks that `path` stays inside `root`: with `openat2(RESOLVE_BENEATH)`
+/// where the kernel has it (one call that also opens the file), else by
+/// canonicalizing what exists of the path.
 fn check_inside(root: PathBuf, path: PathBuf) -> Result<Resolved, ResolveError> {
+    let root_bytes = root.as_os_str().as_bytes();
+    if let Some(rel) = path.as_os_str().as_bytes().strip_prefix(root_bytes) {
+        match crate::core::sys::open_beneath(&root, rel) {
+            Ok(file) => {
+                let meta = file.metadata().map_err(ResolveError::Io)?;
+                return Ok(Resolved {
+                    opened: Some(OpenFile(std::sync::Arc::new(file))),
+                    is_dir: meta.is_dir(),
+                    size: meta.len(),
+                    mtime: mtime_secs(&meta),
+                    canonical: None,
+                    exists: true,
+                    root,
+                    path,
+                });
+            }
+            Err(e) => match e.raw_os_error() {
+                Some(libc::EXDEV | libc::ELOOP) => return Err(ResolveError::Forbidden),
+                Some(libc::ENOSYS | libc::EPERM | libc::EINVAL) => {} // fall back
+                // Missing: the slow path tells a plain missing file from a
+                // dangling link.
+                Some(libc::ENOENT | libc::ENOTDIR) => {}
+                Some(libc::EACCES) => return Err(ResolveError::Io(e)),
+                _ => {}
+            },
+        }
+    }
+    check_inside_portable(root, path)
+}
+
+/// Canonicalizes what exists of `path` and checks it stays inside `root`.
+fn check_inside_portable(root: PathBuf, path: PathBuf) -> Result<Resolved, ResolveError> {
     let missing = |root: PathBuf, path: PathBuf| Resolved {
+        opened: None,
         root,
         path,
         canonical: None,
@@ -285,6 +340,7 @@ fn check_inside(root: PathBuf, path: PathBuf) -> Result<Resolved, ResolveError> 
             }
             let meta = fs::metadata(&canonical).map_err(ResolveError::Io)?;
             Ok(Resolved {
+                opened: None,
                 root,
                 path,
                 is_dir: meta.is_dir(),
@@ -472,6 +528,8 @@ mod tests {
         assert!(r.exists && r.is_dir);
         let r = resolve(&root, b"/inner-link", b"", None).unwrap();
         assert!(r.exists, "links inside the root are fine");
+        assert_eq!(r.size, 5, "the link's target is what was opened");
+        let r = check_inside_portable(root.clone(), root.join("inner-link")).unwrap();
         assert_eq!(
             r.canonical,
             Some(fs::canonicalize(root.join("a.txt")).unwrap())
