@@ -189,7 +189,7 @@ impl Server {
             .unwrap_or_else(|| "text/plain".to_owned());
         let etag = conditional::etag(t.mtime, t.size);
         let last_modified = conditional::http_date(t.mtime);
-        let now = conditional::http_date(unix_now());
+        let now = date_now();
 
         let (inm, ims, range) = c.with(|c| {
             (
@@ -305,6 +305,22 @@ fn target(r: resolve::Resolved) -> Target {
 fn mtime(meta: &std::fs::Metadata) -> i64 {
     use std::os::unix::fs::MetadataExt;
     meta.mtime()
+}
+
+/// The `Date:` value, formatted once per second per thread.
+fn date_now() -> std::rc::Rc<str> {
+    thread_local! {
+        static DATE: std::cell::RefCell<(i64, std::rc::Rc<str>)> =
+            std::cell::RefCell::new((i64::MIN, std::rc::Rc::from("")));
+    }
+    let now = unix_now();
+    DATE.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.0 != now {
+            *d = (now, std::rc::Rc::from(conditional::http_date(now)));
+        }
+        d.1.clone()
+    })
 }
 
 fn unix_now() -> i64 {

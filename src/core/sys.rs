@@ -507,13 +507,7 @@ pub fn open_beneath(root: &std::path::Path, rel: &[u8]) -> io::Result<std::fs::F
     let rel = rel.strip_prefix(b"/").unwrap_or(rel);
     let rel = std::ffi::CString::new(if rel.is_empty() { &b"."[..] } else { rel })
         .map_err(|_| invalid())?;
-    // SAFETY: `root` is a valid C string.
-    let dir = check(unsafe {
-        libc::open(
-            root.as_ptr(),
-            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    })?;
+    let dir = root_dir(&root)?;
     // SAFETY: open_how is plain data; all-zero is valid.
     let mut how: libc::open_how = unsafe { zeroed() };
     how.flags = (libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOCTTY) as u64;
@@ -534,7 +528,44 @@ pub fn open_beneath(root: &std::path::Path, rel: &[u8]) -> io::Result<std::fs::F
     } else {
         Ok(fd as RawFd)
     };
-    close(dir);
     // SAFETY: `fd` is a descriptor we just opened and own.
     result.map(|fd| unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// How long an opened document root is reused before it is looked up
+/// again (so a root directory replaced on disk is picked up quickly).
+const ROOT_DIR_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The last document root opened by this thread: its path, an `O_PATH`
+/// descriptor, and when it was opened.
+type RootDirCache = Option<(std::ffi::CString, std::os::fd::OwnedFd, std::time::Instant)>;
+
+thread_local! {
+    /// Saves an open/close pair per static-file request.
+    static ROOT_DIR: std::cell::RefCell<RootDirCache> = const { std::cell::RefCell::new(None) };
+}
+
+/// An `O_PATH` descriptor for the directory `root`, cached per thread.
+fn root_dir(root: &std::ffi::CStr) -> io::Result<RawFd> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let now = super::clock::now();
+    ROOT_DIR.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((path, fd, opened)) = cache.as_ref() {
+            if path.as_c_str() == root && now.saturating_duration_since(*opened) < ROOT_DIR_TTL {
+                return Ok(fd.as_raw_fd());
+            }
+        }
+        // SAFETY: `root` is a valid C string.
+        let fd = check(unsafe {
+            libc::open(
+                root.as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        })?;
+        // SAFETY: `fd` was just opened and is owned by nothing else.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        *cache = Some((root.to_owned(), owned, now));
+        Ok(fd)
+    })
 }
