@@ -2,7 +2,8 @@
 #
 #   make              build/libmongoose.a, build/libmongoose.so,
 #                     build/mongoose.pc and build/examples/*
-#   make run          build and start the hello_world example on port 8080
+#   make run          build and start build/mongoose serving the current
+#                     directory on port 8080 (PORT=..., DIR=...)
 #   make bench        benchmarks against nginx (needs wrk and nginx)
 #   make test         build, then run every test (Rust unit tests, C programs
 #                     driven over loopback, header and lint checks)
@@ -59,8 +60,10 @@ $(BUILD)/examples/%: c_examples/%.c $(BUILD)/libmongoose.a include/mongoose.h
 $(BUILD)/mongoose: $(BUILD)/examples/web_server
 	cp $< $@
 
-run: $(BUILD)/examples/hello_world
-	./$(BUILD)/examples/hello_world $(PORT)
+# Serve the current directory (or DIR=...) with the standalone server.
+DIR ?= .
+run: all
+	./$(BUILD)/mongoose -document_root $(DIR) -listening_port $(PORT)
 
 # Benchmarks against nginx (bench/README.md). Installs nothing: run.py
 # checks for wrk and nginx and says how to install them when missing.

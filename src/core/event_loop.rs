@@ -23,6 +23,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_READ_PER_POLL: usize = 1 << 20;
 /// Read granularity.
 const READ_CHUNK: usize = 16384;
+/// How often idle, request and ping timers are checked.
+const TIMER_GRANULARITY: Duration = Duration::from_millis(10);
 /// Stop reading requests while this much output is waiting to be sent.
 const MAX_QUEUED_OUTPUT_TO_READ: usize = 256 * 1024;
 /// How long a closing connection waits for the peer's FIN.
@@ -39,6 +41,15 @@ impl Server {
         self.io_thread.with(|owner| *owner = Some(me));
 
         let now = clock::refresh();
+        // Timeouts are coarse: checking them every few milliseconds is
+        // plenty, and keeps busy polls cheap.
+        let check_timers = self
+            .last_timer_check
+            .get()
+            .is_none_or(|t| now.saturating_duration_since(t) >= TIMER_GRANULARITY);
+        if check_timers {
+            self.last_timer_check.set(Some(now));
+        }
         let list = self.snapshot();
         for &c in &list {
             if c.with(|c| c.close_now) {
@@ -51,7 +62,9 @@ impl Server {
                 // Pipelined requests may be waiting behind the one that ended.
                 self.process_input(c);
             }
-            self.check_timeouts(c, now);
+            if check_timers {
+                self.check_timeouts(c, now);
+            }
             self.flush(c);
         }
         self.recycle(list);

@@ -32,6 +32,8 @@ pub struct Server {
     pub wakeup: Wakeup,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
+    /// When the timers were last checked.
+    pub last_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
     pub spare_list: Cell<Vec<ConnPtr>>,
     /// The parsed `access_control_list`, when set.
@@ -53,6 +55,7 @@ impl Server {
             accept_paused_until: Cell::new(None),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
+            last_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
         })
     }
