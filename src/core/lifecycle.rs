@@ -11,6 +11,7 @@ use super::http::status::{has_no_body, reason};
 use super::options::Opt;
 use super::server::Server;
 use crate::ffi::types::mg_event;
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
@@ -279,27 +280,35 @@ impl Server {
         if let Some(target) = redirect {
             return self.redirect_error(c, code, &target);
         }
+        let body = if has_no_body(code) || (300..400).contains(&code) {
+            String::new()
+        } else {
+            format!("{} {}\n", code, reason(code))
+        };
+        let headers = format!("Content-Type: text/plain\r\n{extra_headers}");
+        self.reply(c, code, &headers, body.as_bytes());
+    }
+
+    /// Sends a complete reply made by the library (status line,
+    /// `Content-Length`, `headers` — each line ending in CRLF —, and
+    /// `Connection: close` when the connection will not be kept), then ends
+    /// the request. HEAD requests get no body.
+    pub fn reply(&self, c: ConnPtr, status: i32, headers: &str, body: &[u8]) {
         let keep = c.with(|c| {
+            c.public.status_code = status;
             let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
-            let body = if has_no_body(code) || (300..400).contains(&code) {
-                String::new()
-            } else {
-                format!("{} {}\n", code, reason(code))
-            };
-            let mut head = format!(
-                "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nContent-Type: text/plain\r\n",
-                code,
-                reason(code),
-                body.len()
-            );
-            head.push_str(extra_headers);
-            if !keep {
-                head.push_str("Connection: close\r\n");
+            // io::Write on a Vec cannot fail.
+            let _ = write!(c.send, "HTTP/1.1 {} {}\r\n", status, reason(status));
+            if !has_no_body(status) {
+                let _ = write!(c.send, "Content-Length: {}\r\n", body.len());
             }
-            head.push_str("\r\n");
-            c.send.extend_from_slice(head.as_bytes());
+            c.send.extend_from_slice(headers.as_bytes());
+            if !keep {
+                c.send.extend_from_slice(b"Connection: close\r\n");
+            }
+            c.send.extend_from_slice(b"\r\n");
             if !c.head.is_head_method {
-                c.send.extend_from_slice(body.as_bytes());
+                c.send.extend_from_slice(body);
             }
             keep
         });
@@ -318,39 +327,24 @@ impl Server {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let keep = c.with(|c| {
-            c.public.status_code = 401;
-            let keep = c.response.keep_alive;
-            let reply = format!(
-                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\nContent-Length: 0\r\n{}\r\n",
-                if keep { "" } else { "Connection: close\r\n" }
-            );
-            c.send.extend_from_slice(reply.as_bytes());
-            keep
-        });
-        self.end_request(c, keep);
+        let challenge = format!(
+            "WWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\n"
+        );
+        self.reply(c, 401, &challenge, b"");
     }
 
     /// `url_rewrites` `CODE=uri`: a 302 to `uri` carrying the code, the
     /// original URI and its query string.
     fn redirect_error(&self, c: ConnPtr, code: i32, target: &[u8]) {
-        let keep = c.with(|c| {
-            c.public.status_code = 302;
-            let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
-            let location = format!(
-                "{}?code={code}&orig_uri={}&query_string={}",
+        let location = c.with(|c| {
+            format!(
+                "Location: {}?code={code}&orig_uri={}&query_string={}\r\n",
                 String::from_utf8_lossy(target),
                 encode_query_value(c.head.uri()),
                 encode_query_value(c.head.query().unwrap_or_default()),
-            );
-            let reply = format!(
-                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n{}\r\n",
-                if keep { "" } else { "Connection: close\r\n" }
-            );
-            c.send.extend_from_slice(reply.as_bytes());
-            keep
+            )
         });
-        self.end_request(c, keep);
+        self.reply(c, 302, &location, b"");
     }
 
     /// Writes the access-log line of the request that is ending.
@@ -397,17 +391,7 @@ impl Server {
             return self.send_error_with(c, 405, ALLOW);
         }
         if method == b"OPTIONS" {
-            let keep = c.with(|c| {
-                c.public.status_code = 200;
-                let keep = c.response.keep_alive;
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\n{ALLOW}Content-Length: 0\r\n{}\r\n",
-                    if keep { "" } else { "Connection: close\r\n" }
-                );
-                c.send.extend_from_slice(reply.as_bytes());
-                keep
-            });
-            return self.end_request(c, keep);
+            return self.reply(c, 200, ALLOW, b"");
         }
         // Without document_root the filesystem is never touched.
         let root = self

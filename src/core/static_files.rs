@@ -121,23 +121,16 @@ impl Server {
     }
 
     fn redirect_to_directory(&self, c: ConnPtr, uri: &[u8]) {
-        let keep = c.with(|c| {
-            c.public.status_code = 301;
+        let location = c.with(|c| {
             let mut location = encode_path(uri);
             location.push('/');
             if let Some(q) = query_string(c) {
                 location.push('?');
                 location.push_str(&String::from_utf8_lossy(&q));
             }
-            let keep = c.response.keep_alive;
-            let reply = format!(
-                "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\n{}\r\n",
-                if keep { "" } else { "Connection: close\r\n" }
-            );
-            c.send.extend_from_slice(reply.as_bytes());
-            keep
+            location
         });
-        self.end_request(c, keep);
+        self.reply(c, 301, &format!("Location: {location}\r\n"), b"");
     }
 
     fn send_listing(&self, c: ConnPtr, dir: &Path, uri: &[u8], hide: Option<&[u8]>) {
@@ -156,21 +149,7 @@ impl Server {
         let query = c.with(query_string);
         listing::sort(&mut entries, query.as_deref());
         let page = listing::render(uri, query.as_deref(), &entries);
-        let keep = c.with(|c| {
-            c.public.status_code = 200;
-            let keep = c.response.keep_alive;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n{}\r\n",
-                page.len(),
-                if keep { "" } else { "Connection: close\r\n" }
-            );
-            c.send.extend_from_slice(head.as_bytes());
-            if !c.head.is_head_method {
-                c.send.extend_from_slice(&page);
-            }
-            keep
-        });
-        self.end_request(c, keep);
+        self.reply(c, 200, "Content-Type: text/html; charset=utf-8\r\n", &page);
     }
 
     /// A regular file: 304, 416, or 200/206 with the body.
@@ -199,35 +178,17 @@ impl Server {
             )
         });
         if conditional::not_modified(inm.as_deref(), ims.as_deref(), &etag, t.mtime) {
-            let keep = c.with(|c| {
-                c.public.status_code = 304;
-                let keep = c.response.keep_alive;
-                let reply = format!(
-                    "HTTP/1.1 304 Not Modified\r\nDate: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\n{}\r\n",
-                    if keep { "" } else { "Connection: close\r\n" }
-                );
-                c.send.extend_from_slice(reply.as_bytes());
-                keep
-            });
-            return self.end_request(c, keep);
+            let headers =
+                format!("Date: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\n");
+            return self.reply(c, 304, &headers, b"");
         }
         let range = conditional::parse_range(range.as_deref(), t.size);
         if range == RangeResult::Unsatisfiable {
-            let keep = c.with(|c| {
-                c.public.status_code = 416;
-                let keep = c.response.keep_alive;
-                let body = "416 Requested Range Not Satisfiable\n";
-                let reply = format!(
-                    "HTTP/1.1 416 Requested Range Not Satisfiable\r\nContent-Range: bytes */{}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{}\r\n{}",
-                    t.size,
-                    body.len(),
-                    if keep { "" } else { "Connection: close\r\n" },
-                    if c.head.is_head_method { "" } else { body }
-                );
-                c.send.extend_from_slice(reply.as_bytes());
-                keep
-            });
-            return self.end_request(c, keep);
+            let headers = format!(
+                "Content-Range: bytes */{}\r\nContent-Type: text/plain\r\n",
+                t.size
+            );
+            return self.reply(c, 416, &headers, b"416 Requested Range Not Satisfiable\n");
         }
         let opened = match t.file {
             Some(f) => Ok(f),

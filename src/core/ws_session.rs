@@ -48,11 +48,8 @@ impl Server {
         let checked = c.with(|c| check_handshake(c));
         match checked {
             Err(HandshakeError::WrongVersion) => {
-                return self.refuse_upgrade(
-                    c,
-                    b"HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                    426,
-                );
+                c.with(|c| c.response.keep_alive = false);
+                return self.reply(c, 426, "Sec-WebSocket-Version: 13\r\n", b"");
             }
             Err(HandshakeError::BadRequest) => return self.protocol_error(c, 400),
             Ok(()) => {}
@@ -86,15 +83,6 @@ impl Server {
             }));
         });
         self.call(c, mg_event::MG_WS_CONNECT);
-    }
-
-    fn refuse_upgrade(&self, c: ConnPtr, reply: &[u8], status: i32) {
-        c.with(|c| {
-            c.public.status_code = status;
-            c.send.extend_from_slice(reply);
-            c.recv.clear();
-            c.stage = Stage::Closing;
-        });
     }
 
     /// Handles every complete frame in the receive buffer.
