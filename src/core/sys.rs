@@ -298,26 +298,6 @@ pub fn socket_error(fd: RawFd) -> i32 {
     }
 }
 
-/// The peer address of a connected socket.
-pub fn peer_addr(fd: RawFd) -> Option<SocketAddr> {
-    // SAFETY: sockaddr_storage is plain data.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    // SAFETY: storage/len describe a writable sockaddr buffer.
-    let ret = unsafe {
-        libc::getpeername(
-            fd,
-            (&mut storage as *mut libc::sockaddr_storage).cast(),
-            &mut len,
-        )
-    };
-    if ret == 0 {
-        from_sockaddr(&storage)
-    } else {
-        None
-    }
-}
-
 /// Accepts one connection as a non-blocking, close-on-exec socket.
 pub fn accept(listener: RawFd) -> io::Result<(RawFd, Option<SocketAddr>)> {
     // SAFETY: sockaddr_storage is plain data.
@@ -333,26 +313,6 @@ pub fn accept(listener: RawFd) -> io::Result<(RawFd, Option<SocketAddr>)> {
         )
     })?;
     Ok((fd, from_sockaddr(&storage)))
-}
-
-/// The local address of a socket.
-pub fn local_addr(fd: RawFd) -> Option<SocketAddr> {
-    // SAFETY: sockaddr_storage is plain data.
-    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    // SAFETY: storage/len describe a writable sockaddr buffer.
-    let ret = unsafe {
-        libc::getsockname(
-            fd,
-            (&mut storage as *mut libc::sockaddr_storage).cast(),
-            &mut len,
-        )
-    };
-    if ret == 0 {
-        from_sockaddr(&storage)
-    } else {
-        None
-    }
 }
 
 /// `recv()` into `buf`. `Ok(0)` means the peer closed.
@@ -568,4 +528,37 @@ fn root_dir(root: &std::ffi::CStr) -> io::Result<RawFd> {
         *cache = Some((root.to_owned(), owned, now));
         Ok(fd)
     })
+}
+
+/// The local address of a socket.
+pub fn local_addr(fd: RawFd) -> Option<SocketAddr> {
+    socket_name(fd, libc::getsockname)
+}
+
+/// The peer address of a connected socket.
+pub fn peer_addr(fd: RawFd) -> Option<SocketAddr> {
+    socket_name(fd, libc::getpeername)
+}
+
+type NameCall =
+    unsafe extern "C" fn(libc::c_int, *mut libc::sockaddr, *mut libc::socklen_t) -> libc::c_int;
+
+/// Runs `getsockname` or `getpeername` on `fd`.
+fn socket_name(fd: RawFd, call: NameCall) -> Option<SocketAddr> {
+    // SAFETY: sockaddr_storage is plain data.
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: storage/len describe a writable sockaddr buffer.
+    let ret = unsafe {
+        call(
+            fd,
+            (&mut storage as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    };
+    if ret == 0 {
+        from_sockaddr(&storage)
+    } else {
+        None
+    }
 }

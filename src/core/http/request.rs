@@ -130,26 +130,10 @@ impl RequestHead {
         }
         let keep_alive = !close && (minor == 1 || keep);
 
-        // Build the string block: every string NUL-terminated.
-        let scratch = &self.scratch;
-        let storage = &mut self.storage;
-        storage.clear();
-        let mut push = |s: &[u8]| -> usize {
-            let at = storage.len();
-            storage.extend_from_slice(s);
-            storage.push(0);
-            at
-        };
-        self.method = push(method);
-        self.uri = push(scratch);
-        self.version = push(if minor == 0 { b"1.0" } else { b"1.1" });
-        self.query = query.map(&mut push);
-        self.headers.clear();
-        for h in req.headers.iter().take(MAX_PUBLIC_HEADERS) {
-            let name = push(h.name.as_bytes());
-            let value = push(trim_value(h.value));
-            self.headers.push((name, value));
-        }
+        let version: &[u8] = if minor == 0 { b"1.0" } else { b"1.1" };
+        let uri = std::mem::take(&mut self.scratch);
+        self.store_strings(method, &uri, version, query, req.headers);
+        self.scratch = uri;
         self.head_len = skip + n;
         self.framing = Some(framing);
         self.keep_alive = keep_alive;
@@ -193,24 +177,13 @@ impl RequestHead {
             h.name.eq_ignore_ascii_case("Content-Length")
                 || h.name.eq_ignore_ascii_case("Transfer-Encoding")
         });
-        let storage = &mut self.storage;
-        storage.clear();
-        let mut push = |s: &[u8]| -> usize {
-            let at = storage.len();
-            storage.extend_from_slice(s);
-            storage.push(0);
-            at
-        };
-        self.method = push(version);
-        self.uri = push(code_text.as_bytes());
-        self.version = push(resp.reason.unwrap_or("").as_bytes());
-        self.query = None;
-        self.headers.clear();
-        for h in resp.headers.iter().take(MAX_PUBLIC_HEADERS) {
-            let name = push(h.name.as_bytes());
-            let value = push(trim_value(h.value));
-            self.headers.push((name, value));
-        }
+        self.store_strings(
+            version,
+            code_text.as_bytes(),
+            resp.reason.unwrap_or("").as_bytes(),
+            None,
+            resp.headers,
+        );
         self.head_len = n;
         // No length and no chunking: the body runs until the peer closes.
         self.framing = if has_length || framing == BodyFraming::Length(0) && code / 100 == 1 {
@@ -225,6 +198,36 @@ impl RequestHead {
         self.expect_continue = false;
         self.is_head_method = false;
         Ok(Some(code))
+    }
+
+    /// Copies the strings of a parsed head into `storage`, NUL-terminated,
+    /// and records where each starts (headers: the first 30).
+    fn store_strings(
+        &mut self,
+        method: &[u8],
+        uri: &[u8],
+        version: &[u8],
+        query: Option<&[u8]>,
+        headers: &[httparse::Header],
+    ) {
+        let storage = &mut self.storage;
+        storage.clear();
+        let mut push = |s: &[u8]| -> usize {
+            let at = storage.len();
+            storage.extend_from_slice(s);
+            storage.push(0);
+            at
+        };
+        self.method = push(method);
+        self.uri = push(uri);
+        self.version = push(version);
+        self.query = query.map(&mut push);
+        self.headers.clear();
+        for h in headers.iter().take(MAX_PUBLIC_HEADERS) {
+            let name = push(h.name.as_bytes());
+            let value = push(trim_value(h.value));
+            self.headers.push((name, value));
+        }
     }
 
     /// Points the request fields of `conn` at this head's strings.
