@@ -54,7 +54,8 @@ fn descriptors_beyond_fd_setsize_are_refused_cleanly() {
     }
     let bin = test_server_binary();
     let srv = Server::start_shell(&format!(
-        "ulimit -n 4096 && exec {} 0 max_connections=5000",
+        "ulimit -n {} && exec {} 0 max_connections=5000",
+        limit.min(4096),
         bin.display()
     ));
     let mut conns: Vec<TcpStream> = Vec::new();
