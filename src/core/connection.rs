@@ -64,6 +64,10 @@ pub struct Connection {
     /// the peer's FIN before closing (so unread input does not turn into a
     /// reset that destroys the reply).
     pub linger_until: Option<Instant>,
+    /// Close with a lingering close (shut down writing, drain input until
+    /// the peer's FIN) rather than at once: set for error replies, where
+    /// the client may still be sending a request we refused.
+    pub linger: bool,
     pub close_notified: bool,
     /// Websocket session state, once upgraded.
     pub ws: Option<Box<WsState>>,
@@ -130,6 +134,7 @@ impl Connection {
             peer_closed: false,
             close_now: false,
             linger_until: None,
+            linger: false,
             close_notified: false,
             ws: None,
             delivered_frame: 0,

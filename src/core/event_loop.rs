@@ -449,7 +449,7 @@ pub fn write_out(c: &mut Connection) -> bool {
         && !c.close_now
         && c.linger_until.is_none()
     {
-        if c.peer_closed {
+        if c.peer_closed || !c.linger {
             c.close_now = true;
         } else {
             sys::shutdown_write(c.fd);

@@ -252,6 +252,7 @@ impl Server {
                 c.response.begin(false, false, false);
             }
             c.response.keep_alive = false;
+            c.linger = true;
         });
         self.send_error(c, code);
     }

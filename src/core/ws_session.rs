@@ -48,7 +48,10 @@ impl Server {
         let checked = c.with(|c| check_handshake(c));
         match checked {
             Err(HandshakeError::WrongVersion) => {
-                c.with(|c| c.response.keep_alive = false);
+                c.with(|c| {
+                    c.response.keep_alive = false;
+                    c.linger = true;
+                });
                 return self.reply(c, 426, "Sec-WebSocket-Version: 13\r\n", b"");
             }
             Err(HandshakeError::BadRequest) => return self.protocol_error(c, 400),
@@ -151,6 +154,9 @@ fn fail(c: &mut Connection, code: u16) {
     if c.stage == Stage::Websocket {
         ws::write_close(&mut c.send, code);
     }
+    // Let the peer's own CLOSE (or remaining frames) arrive before the
+    // socket goes, so our CLOSE is not lost to a reset.
+    c.linger = true;
     c.recv.clear();
     c.stage = Stage::Closing;
 }
@@ -212,6 +218,7 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
             Ok(code) => {
                 ws::write_close(&mut c.send, code);
                 c.recv.clear();
+                c.linger = true;
                 c.stage = Stage::Closing;
                 FrameStep::Closed
             }

@@ -138,6 +138,7 @@ pub unsafe extern "C" fn mg_websocket_write(
             websocket::write_frame(&mut c.send, opcode as u8, data);
             if opcode & 0x0f == websocket::OP_CLOSE as c_int {
                 c.stage = Stage::Closing;
+                c.linger = true;
             }
         }
         queued(c)
