@@ -182,3 +182,31 @@ fn examples_compile_with_clang_too() {
         }
     }
 }
+
+#[test]
+fn pubsub_streams_published_messages_and_ticks() {
+    let srv = Server::start(&example("pubsub"), &[]);
+    let url = srv.url("/events");
+    let stream = std::thread::spawn(move || curl(&["-N", "--max-time", "2.5", &url]));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(
+        curl_text(&[&srv.url("/publish?msg=hello%20world")]),
+        "published\n"
+    );
+    let out = stream.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(": subscribed\n\n"), "{text}");
+    assert!(text.contains("data: hello world\n\n"), "{text}");
+    assert!(
+        text.contains("data: tick "),
+        "no tick from the producer thread: {text}"
+    );
+    let out = curl(&[
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        &srv.url("/publish"),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "400");
+}

@@ -153,3 +153,12 @@ fn thread_sanitizer_run_is_clean() {
         "ThreadSanitizer reported a problem (see stderr)"
     );
 }
+
+#[test]
+fn destroying_one_sharer_keeps_the_listener_open_for_the_other() {
+    let bin = compile_c("shared_listener", &[]);
+    let srv = Server::start_cmd(&mut std::process::Command::new(&bin));
+    for _ in 0..3 {
+        assert_eq!(request(srv.port, "/x"), "served by server 2");
+    }
+}

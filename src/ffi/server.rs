@@ -129,7 +129,9 @@ pub extern "C" fn mg_get_valid_option_names() -> *mut *const c_char {
 /// select() for at most `milliseconds` on the listening socket, the
 /// connections and the wakeup channel, then accept, read, call the handler,
 /// write and close. Returns the number of connections. Call it in a loop
-/// from one thread (the IO thread).
+/// from one thread (the IO thread). A signal delivered to the thread ends
+/// the wait early (EINTR is not an error): the call returns normally, so a
+/// loop that checks a flag set by a signal handler sees it at once.
 ///
 /// # Safety
 /// `server` must be NULL or a live handle.
