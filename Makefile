@@ -19,6 +19,8 @@ WARN     := -std=c99 -Wall -Wextra -Werror
 LIBS     := -lpthread -ldl -lm
 EXAMPLES := $(patsubst c_examples/%.c,$(BUILD)/examples/%,$(wildcard c_examples/*.c))
 PORT     ?= 8080
+# Where cargo puts its output (honours CARGO_TARGET_DIR).
+TARGET   := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: all lib run test bench lint check-header install clean FORCE
 
@@ -30,7 +32,7 @@ lib: $(BUILD)/libmongoose.a
 $(BUILD)/libmongoose.a: FORCE
 	$(CARGO) build --release
 	@mkdir -p $(BUILD)
-	@cmp -s target/release/libmongoose.a $@ || cp target/release/libmongoose.a $@
+	@cmp -s $(TARGET)/release/libmongoose.a $@ || cp $(TARGET)/release/libmongoose.a $@
 
 # A cdylib would not export the C shim's symbols: build the shared library
 # from the static one, exporting only the mg_* API.
