@@ -197,6 +197,7 @@ pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
             Ok(0) => break,
             Ok(n) => out.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => panic!(
                 "read failed after {} bytes: {e}: {:?}",
                 out.len(),
@@ -246,7 +247,7 @@ pub fn read_response_for(s: &mut TcpStream, head_request: bool) -> Response {
     let mut byte = [0u8; 1];
     // Head, byte by byte so nothing of the next response is consumed.
     while !raw.ends_with(b"\r\n\r\n") {
-        let n = s.read(&mut byte).expect("read head");
+        let n = read_retrying(s, &mut byte).expect("read head");
         assert!(
             n == 1,
             "connection closed inside the head: {:?}",
@@ -321,12 +322,22 @@ fn read_line(s: &mut TcpStream, raw: &mut Vec<u8>) -> String {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while !line.ends_with(b"\r\n") {
-        let n = s.read(&mut byte).unwrap();
+        let n = read_retrying(s, &mut byte).unwrap();
         assert!(n == 1, "closed inside a chunked body");
         line.push(byte[0]);
     }
     raw.extend_from_slice(&line);
     String::from_utf8_lossy(&line[..line.len() - 2]).into_owned()
+}
+
+/// `read`, retried when a signal interrupts it.
+fn read_retrying(s: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match s.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }
 
 /// Sends a GET on `s` and reads the response.
