@@ -151,6 +151,12 @@ fn setsockopt_int(
     Ok(())
 }
 
+/// `TCP_CORK`: hold partial segments while a reply head and its file body
+/// go out, so the body travels in full-sized segments.
+pub fn set_cork(fd: RawFd, on: bool) -> io::Result<()> {
+    setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_CORK, on as libc::c_int)
+}
+
 pub fn set_nodelay(fd: RawFd) -> io::Result<()> {
     setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)
 }
@@ -341,7 +347,7 @@ pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
 }
 
 /// `send()`; `more` (MSG_MORE) tells the kernel more data follows at once
-/// (a reply head before its `sendfile` body), so both share packets.
+/// (a reply head before a small `sendfile` body), so both share packets.
 pub fn send_flags(fd: RawFd, buf: &[u8], more: bool) -> io::Result<usize> {
     let flags = libc::MSG_NOSIGNAL | if more { libc::MSG_MORE } else { 0 };
     // SAFETY: `buf` is readable for its length.
