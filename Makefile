@@ -92,7 +92,7 @@ install: all
 	install -m 644 $(BUILD)/libmongoose.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libmongoose.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/mongoose.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(BUILD)/mongoose.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/mongoose.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mongoose.pc
 
 clean:
 	rm -rf $(BUILD)
