@@ -31,6 +31,11 @@ enum {
   WEBSOCKET_OPCODE_PONG = 0xa
 };
 
+/*
+ Stop reading requests while this much output is waiting to be sent.
+ */
+#define MAX_QUEUED_OUTPUT_TO_READ (256 * 1024)
+
 
 
 #define OP_CONTINUATION 0

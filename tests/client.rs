@@ -28,6 +28,8 @@ fn mg_connect_relays_replies() {
         fetch(&srv, srv.port, "/missing"),
         "status=404 body=404 Not Found\n"
     );
+    // No length and no body, ended by close: one empty MG_REPLY.
+    assert_eq!(fetch(&srv, srv.port, "/empty"), "status=200 body=");
 }
 
 #[test]

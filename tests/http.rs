@@ -378,3 +378,66 @@ fn head_request_to_a_handler_gets_no_body_and_keeps_the_stream_in_sync() {
     );
     assert_eq!(get(&mut s, "/hello").text(), "Hello [/hello]");
 }
+
+#[test]
+fn raw_reply_to_head_keeps_the_stream_in_sync() {
+    let srv = start_test_server(&[]);
+    let mut s = srv.connect();
+    s.write_all(b"HEAD /raw HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let r = read_response_for(&mut s, true);
+    assert_eq!(r.raw, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+    assert_eq!(read_response(&mut s).text(), "Hello [/hello]");
+}
+
+#[test]
+fn half_close_during_mg_more_closes_after_the_reply() {
+    let srv = start_test_server(&[]);
+    let mut s = srv.connect();
+    s.write_all(b"GET /more?n=3 HTTP/1.1\r\n\r\n").unwrap();
+    shutdown_write(&s);
+    let start = std::time::Instant::now();
+    let all = read_to_close(&mut s);
+    assert!(
+        String::from_utf8_lossy(&all).contains("done"),
+        "{:?}",
+        String::from_utf8_lossy(&all)
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "closed after {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn pipeline_flood_behind_a_long_request_stays_cheap_and_fair() {
+    let srv = start_test_server(&[]);
+    let mut s = srv.connect();
+    let mut batch = b"GET /more?n=20 HTTP/1.1\r\n\r\n".to_vec();
+    for _ in 0..100_000 {
+        batch.extend_from_slice(b"GET /raw HTTP/1.1\r\n\r\n");
+    }
+    let writer = {
+        let mut w = s.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&batch);
+        })
+    };
+    // Another client is served promptly meanwhile.
+    std::thread::sleep(Duration::from_millis(200));
+    let start = std::time::Instant::now();
+    let mut other = srv.connect();
+    assert_eq!(get(&mut other, "/hello").status, 200);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "other client waited {:?}",
+        start.elapsed()
+    );
+    // Every pipelined request is answered, in order.
+    assert!(read_response(&mut s).text().ends_with("done\n"));
+    for _ in 0..100_000 {
+        assert_eq!(read_response(&mut s).body, b"raw");
+    }
+    writer.join().unwrap();
+}

@@ -95,9 +95,12 @@ impl Server {
                     consumed,
                     keep_head,
                 } => {
+                    c.with(|c| c.reply_delivered = true);
                     let result = self.call(c, mg_event::MG_REPLY);
                     c.with(|c| {
                         let head_len = c.head.head_len;
+                        c.public.content = std::ptr::null_mut();
+                        c.public.content_len = 0;
                         if keep_head {
                             c.recv
                                 .drain(head_len..(head_len + consumed).min(c.recv.len()));
@@ -136,6 +139,7 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
                 c.public.query_string = std::ptr::null();
                 c.public.status_code = code as i32;
                 c.reply_head_parsed = true;
+                c.reply_delivered = false;
                 c.chunked =
                     (c.head.framing == Some(BodyFraming::Chunked)).then(ChunkedDecoder::default);
             }
@@ -181,7 +185,9 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
         // No length: the body runs until the peer closes; each piece is
         // delivered as it arrives (5.4 did the same).
         None => {
-            if available == 0 {
+            // A reply that ends without any body still gets one (empty)
+            // MG_REPLY when the peer closes.
+            if available == 0 && !(c.peer_closed && !c.reply_delivered) {
                 return ReplyStep::Wait;
             }
             set_content(c, available);

@@ -87,6 +87,10 @@ pub struct Connection {
     pub server: *const super::server::Server,
     /// Outgoing connection: the head of the current reply has been parsed.
     pub reply_head_parsed: bool,
+    /// Outgoing connection: an MG_REPLY was delivered for the current reply.
+    pub reply_delivered: bool,
+    /// Buffered input waits to be processed (see `Server::process_pending`).
+    pub input_pending: bool,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -147,6 +151,8 @@ impl Connection {
             request_output_start: 0,
             server: std::ptr::null(),
             reply_head_parsed: false,
+            reply_delivered: false,
+            input_pending: false,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);

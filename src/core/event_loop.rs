@@ -28,7 +28,7 @@ const CORK_THRESHOLD: u64 = 256 * 1024;
 /// How often idle, request and ping timers are checked.
 const TIMER_GRANULARITY: Duration = Duration::from_millis(10);
 /// Stop reading requests while this much output is waiting to be sent.
-const MAX_QUEUED_OUTPUT_TO_READ: usize = 256 * 1024;
+pub const MAX_QUEUED_OUTPUT_TO_READ: usize = 256 * 1024;
 /// How long a closing connection waits for the peer's FIN.
 const LINGER: Duration = Duration::from_secs(2);
 
@@ -57,13 +57,11 @@ impl Server {
             if c.with(|c| c.close_now) {
                 continue;
             }
-            if self.has_handler()
-                && self.call(c, mg_event::MG_POLL) == 1
-                && self.handler_finished(c)
-            {
-                // Pipelined requests may be waiting behind the one that ended.
-                self.process_input(c);
+            if self.has_handler() && self.call(c, mg_event::MG_POLL) == 1 {
+                self.handler_finished(c);
             }
+            // Pipelined requests may be waiting behind one that ended.
+            self.process_pending(c);
             if check_timers {
                 self.check_timeouts(c, now);
             }
@@ -109,6 +107,11 @@ impl Server {
         clock::refresh();
         if read.contains(self.wakeup.read_fd()) {
             self.handle_messages();
+            let list = self.snapshot();
+            for &c in &list {
+                self.process_pending(c);
+            }
+            self.recycle(list);
         }
         if listener >= 0 && read.contains(listener) {
             self.accept_connections(listener);
@@ -225,6 +228,13 @@ impl Server {
             Stage::Websocket => {
                 (options.number(Opt::WebsocketMaxMessageSize) as usize).saturating_add(65536)
             }
+            // The body is complete: buffer at most one more head of
+            // pipelined input until this request ends.
+            Stage::Handling => c
+                .head
+                .head_len
+                .saturating_add(c.body_len)
+                .saturating_add(max_head),
             _ => c
                 .head
                 .head_len
@@ -237,8 +247,11 @@ impl Server {
     /// Reads what the socket has (within the budget) and runs the request
     /// lifecycle on it.
     pub fn read_and_process(&self, c: ConnPtr) {
-        let got_data = c.with(|c| self.read_socket(c));
-        if got_data {
+        let (got_data, reply_closed) = c.with(|c| {
+            let got = self.read_socket(c);
+            (got, c.peer_closed && c.stage == Stage::Reply)
+        });
+        if got_data || reply_closed {
             self.process_input(c);
         }
         c.with(|c| {
@@ -320,6 +333,19 @@ impl Server {
         if c.with(write_out) {
             let keep = c.with(|c| c.file_keep_alive);
             self.end_request(c, keep);
+        }
+        self.process_pending(c);
+    }
+
+    /// Runs the request lifecycle again on input that was left waiting: a
+    /// request ended outside `process_input` (from MG_POLL, a wakeup or
+    /// iteration callback, or a finished file body), or replies were held
+    /// back while too much output was queued.
+    pub fn process_pending(&self, c: ConnPtr) {
+        let pending = c.with(|c| {
+            c.input_pending && !c.close_now && c.pending_output().len() <= MAX_QUEUED_OUTPUT_TO_READ
+        });
+        if pending {
             self.process_input(c);
         }
     }

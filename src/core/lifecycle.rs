@@ -45,10 +45,24 @@ impl Server {
     /// pipelined requests in order.
     pub fn process_input(&self, c: ConnPtr) {
         loop {
-            let stage = c.with(|c| c.stage);
+            let stage = c.with(|c| {
+                c.input_pending = false;
+                c.stage
+            });
             match stage {
                 Stage::Head => match c.with(|c| self.parse_head(c)) {
-                    Step::Wait => return,
+                    Step::Wait => {
+                        return c.with(|c| {
+                            if c.peer_closed && !c.input_pending {
+                                // Nothing more can arrive: close once the
+                                // replies already queued are sent.
+                                c.stage = Stage::Closing;
+                                if !c.has_pending_output() {
+                                    c.close_now = true;
+                                }
+                            }
+                        });
+                    }
                     Step::Error(code) => return self.protocol_error(c, code),
                     Step::Ready => {}
                 },
@@ -88,6 +102,12 @@ impl Server {
 
     fn parse_head(&self, c: &mut Connection) -> Step {
         if c.recv.is_empty() {
+            return Step::Wait;
+        }
+        if c.pending_output().len() > super::event_loop::MAX_QUEUED_OUTPUT_TO_READ {
+            // Answer the next pipelined request once the client has read
+            // what is queued (`flush` resumes it).
+            c.input_pending = true;
             return Step::Wait;
         }
         let (max_head, max_body) = {
@@ -225,6 +245,7 @@ impl Server {
             if keep_alive {
                 let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
                 c.recv.drain(..consumed);
+                c.input_pending = !c.recv.is_empty() || c.peer_closed;
                 c.stage = Stage::Head;
                 c.head_started = if c.recv.is_empty() {
                     None

@@ -96,7 +96,13 @@ pub fn select(read: &mut FdSet, write: &mut FdSet, timeout: Duration) -> io::Res
     };
     match check(ret) {
         Ok(n) => Ok(n as usize),
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+            // The kernel leaves the sets as they were passed in: clear them
+            // so nothing looks ready.
+            *read = FdSet::new();
+            *write = FdSet::new();
+            Ok(0)
+        }
         Err(e) => Err(e),
     }
 }

@@ -45,6 +45,10 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
         mg_printf_data(conn, "body");
         return MG_TRUE;
       }
+      if (strcmp(conn->uri, "/empty") == 0) {
+        mg_printf(conn, "HTTP/1.0 200 OK\r\nX: y\r\n\r\n");
+        return MG_TRUE;
+      }
       if (strcmp(conn->uri, "/close") == 0) {
         mg_printf(conn, "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\nuntil close");
         return MG_TRUE;

@@ -48,6 +48,12 @@ pub struct Response {
     /// The start of a raw reply written with `mg_write`/`mg_printf`, kept
     /// until its head is complete so its framing can be checked.
     raw_head: Option<Vec<u8>>,
+    /// Raw bytes written so far for this reply.
+    raw_seen: usize,
+    /// Where the raw reply's head ends (within the raw bytes), once known.
+    raw_head_end: Option<usize>,
+    /// Raw offset at which `raw_head` starts.
+    raw_head_start: usize,
 }
 
 /// Longest raw reply head inspected.
@@ -172,8 +178,10 @@ impl Response {
 
     /// `mg_write` / `mg_printf`: bytes go out verbatim.
     pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
+        let start = self.raw_seen;
         if !data.is_empty() && self.framing == Framing::Idle {
             self.raw_head = Some(Vec::new());
+            self.raw_head_start = start;
         }
         if !data.is_empty() && matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
             self.framing = Framing::Raw;
@@ -182,7 +190,13 @@ impl Response {
             head.extend_from_slice(&data[..data.len().min(MAX_RAW_HEAD)]);
             self.inspect_raw_head();
         }
-        out.extend_from_slice(data);
+        self.raw_seen += data.len();
+        // A reply to HEAD carries no body, whoever wrote it.
+        let keep = match self.raw_head_end {
+            Some(end) if self.head_only => end.saturating_sub(start).min(data.len()),
+            _ => data.len(),
+        };
+        out.extend_from_slice(&data[..keep]);
     }
 
     /// A raw reply that cannot be delimited (no Content-Length, not
@@ -195,7 +209,13 @@ impl Response {
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut reply = httparse::Response::new(&mut headers);
         match reply.parse(head) {
-            Ok(httparse::Status::Complete(_)) => {
+            Ok(httparse::Status::Complete(head_len)) => {
+                let code_is_interim = reply.code.is_some_and(|c| (100..200).contains(&c));
+                if code_is_interim {
+                    self.raw_head_start += head_len;
+                } else {
+                    self.raw_head_end = Some(self.raw_head_start + head_len);
+                }
                 let code = reply.code.unwrap_or(200);
                 let mut delimited = (100..200).contains(&code) || code == 204 || code == 304;
                 for h in reply.headers.iter() {
@@ -353,6 +373,18 @@ mod tests {
         r.begin(true, false, false);
         r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx");
         assert!(r.finish(&mut out));
+    }
+
+    #[test]
+    fn raw_reply_to_head_loses_its_body() {
+        let mut r = Response::default();
+        r.begin(true, false, true);
+        let mut out = Vec::new();
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n");
+        r.write_raw(&mut out, b"\r\nraw");
+        r.write_raw(&mut out, b"more");
+        assert!(r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
     }
 
     #[test]
