@@ -187,7 +187,8 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
         None => {
             // A reply that ends without any body still gets one (empty)
             // MG_REPLY when the peer closes.
-            if available == 0 && !(c.peer_closed && !c.reply_delivered) {
+            let owed_empty_reply = c.peer_closed && !c.reply_delivered;
+            if available == 0 && !owed_empty_reply {
                 return ReplyStep::Wait;
             }
             set_content(c, available);
