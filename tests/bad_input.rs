@@ -974,10 +974,7 @@ fn error_reply_after_a_head_request_keeps_its_body() {
     s.write_all(b"HEAD /raw HTTP/1.1\r\n\r\n").unwrap();
     let r = read_response_for(&mut s, true);
     assert_eq!(r.status, 200);
-    // /raw writes its body with mg_printf; consume it (the handler owns
-    // the bytes it writes, HEAD or not).
-    let mut raw = [0u8; 3];
-    s.read_exact(&mut raw).unwrap();
+    // /raw writes its body with mg_printf: a reply to HEAD drops it.
     // The next request is malformed: its 400 announces 16 bytes and must
     // send them (the previous request's HEAD must not leak into it).
     s.write_all(b"garbage\r\n\r\n").unwrap();
