@@ -16,6 +16,13 @@ pub fn refresh() -> Instant {
     now
 }
 
+/// Wall-clock seconds since the Unix epoch (for HTTP dates, logs, nonces).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// The cached time (at most one poll iteration old).
 pub fn now() -> Instant {
     NOW.with(Cell::get).unwrap_or_else(refresh)

@@ -214,6 +214,14 @@ impl Connection {
             .to_vec()
     }
 
+    /// No more input will be served: close once the queued output is sent.
+    pub fn close_after_output(&mut self) {
+        self.stage = Stage::Closing;
+        if !self.has_pending_output() {
+            self.close_now = true;
+        }
+    }
+
     /// Clears the request fields of the public struct (5.4's end-of-request
     /// reset; `connection_param` is kept, as in 5.4).
     pub fn reset_request_fields(&mut self) {

@@ -264,10 +264,7 @@ impl Server {
                     | Stage::Websocket
                     | Stage::Connecting
                     | Stage::Reply => {
-                        c.stage = Stage::Closing;
-                        if !c.has_pending_output() {
-                            c.close_now = true;
-                        }
+                        c.close_after_output();
                     }
                     Stage::Handling => {}
                 }

@@ -5,6 +5,7 @@
 
 use super::connection::{ConnPtr, Connection, Stage};
 use super::http::chunked::{ChunkError, ChunkedDecoder};
+use super::http::path::percent_encode;
 use super::http::request::BodyFraming;
 use super::http::response::Framing;
 use super::http::status::{has_no_body, reason};
@@ -56,10 +57,7 @@ impl Server {
                             if c.peer_closed && !c.input_pending {
                                 // Nothing more can arrive: close once the
                                 // replies already queued are sent.
-                                c.stage = Stage::Closing;
-                                if !c.has_pending_output() {
-                                    c.close_now = true;
-                                }
+                                c.close_after_output();
                             }
                         });
                     }
@@ -346,9 +344,7 @@ impl Server {
             .get_bytes(Opt::AuthDomain)
             .map(|r| String::from_utf8_lossy(r).into_owned())
             .unwrap_or_default();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let now = super::clock::unix_now();
         let challenge = format!(
             "WWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\n"
         );
@@ -362,8 +358,8 @@ impl Server {
             format!(
                 "Location: {}?code={code}&orig_uri={}&query_string={}\r\n",
                 String::from_utf8_lossy(target),
-                encode_query_value(c.head.uri()),
-                encode_query_value(c.head.query().unwrap_or_default()),
+                percent_encode(c.head.uri(), b"-._~/"),
+                percent_encode(c.head.query().unwrap_or_default(), b"-._~/"),
             )
         });
         self.reply(c, 302, &location, b"");
@@ -387,7 +383,7 @@ impl Server {
         let line = super::files::access_log::format_line(
             &remote,
             user.as_deref(),
-            unix_now(),
+            super::clock::unix_now(),
             c.head.method(),
             c.head.uri(),
             c.head.query(),
@@ -435,12 +431,6 @@ impl Server {
 /// The methods the built-in handling serves.
 const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// The NUL-terminated text of a `char[48]` field.
 fn cstr_field(field: &[std::os::raw::c_char; 48]) -> String {
     let bytes: Vec<u8> = field
@@ -449,19 +439,6 @@ fn cstr_field(field: &[std::os::raw::c_char; 48]) -> String {
         .map(|&b| b as u8)
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
-}
-
-/// Percent-encodes a value for a query string.
-fn encode_query_value(v: &[u8]) -> String {
-    let mut out = String::new();
-    for &b in v {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Points `content` at the body in the receive buffer (it may have moved).

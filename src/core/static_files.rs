@@ -6,6 +6,7 @@
 use super::connection::{ConnPtr, Connection, FileBody};
 use super::files::conditional::{self, RangeResult};
 use super::files::{hidden, listing, resolve};
+use super::http::path::percent_encode;
 use super::options::Opt;
 use super::server::Server;
 use super::util::mime;
@@ -122,7 +123,7 @@ impl Server {
 
     fn redirect_to_directory(&self, c: ConnPtr, uri: &[u8]) {
         let location = c.with(|c| {
-            let mut location = encode_path(uri);
+            let mut location = percent_encode(uri, b"/-._~!$&'()*+,;=:@");
             location.push('/');
             if let Some(q) = query_string(c) {
                 location.push('?');
@@ -274,7 +275,7 @@ fn date_now() -> std::rc::Rc<str> {
         static DATE: std::cell::RefCell<(i64, std::rc::Rc<str>)> =
             std::cell::RefCell::new((i64::MIN, std::rc::Rc::from("")));
     }
-    let now = unix_now();
+    let now = super::clock::unix_now();
     DATE.with(|d| {
         let mut d = d.borrow_mut();
         if d.0 != now {
@@ -284,25 +285,6 @@ fn date_now() -> std::rc::Rc<str> {
     })
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 fn query_string(c: &mut Connection) -> Option<Vec<u8>> {
     c.head.query().map(<[u8]>::to_vec)
-}
-
-/// Percent-encodes a decoded path for a Location header.
-fn encode_path(path: &[u8]) -> String {
-    let mut out = String::with_capacity(path.len());
-    for &b in path {
-        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

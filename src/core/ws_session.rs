@@ -6,6 +6,7 @@
 //! Protocol errors close with the RFC 6455 status code.
 
 use super::connection::{ConnPtr, Connection, Stage, WsState};
+use super::http::has_token;
 use super::options::Opt;
 use super::server::Server;
 use super::websocket::{self as ws, FrameHeader};
@@ -37,10 +38,9 @@ impl Server {
     /// Is this request a websocket upgrade (`Upgrade: websocket`)?
     pub fn is_upgrade_request(&self, c: &Connection) -> bool {
         self.has_handler()
-            && c.head.header(b"Upgrade").is_some_and(|v| {
-                v.split(|&b| b == b',')
-                    .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
-            })
+            && c.head
+                .header(b"Upgrade")
+                .is_some_and(|v| has_token(v, b"websocket"))
     }
 
     /// Runs the upgrade: MG_AUTH, MG_WS_HANDSHAKE, 101, MG_WS_CONNECT.

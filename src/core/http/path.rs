@@ -1,6 +1,20 @@
 //! Request-target processing: splitting off the query string, percent
 //! decoding and 5.4's clean-up of `//` and `..` runs.
 
+/// Percent-encodes every byte that is not ASCII alphanumeric or in `safe`
+/// (uppercase hex), e.g. for `Location` headers.
+pub fn percent_encode(bytes: &[u8], safe: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || safe.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Decodes `%XX` escapes (no `+` → space, as 5.4 does for URIs). A `%` not
 /// followed by two hex digits is kept literally.
 pub fn percent_decode(src: &[u8]) -> Vec<u8> {

@@ -119,11 +119,8 @@ impl RequestHead {
         let mut expect_continue = false;
         for h in req.headers.iter() {
             if h.name.eq_ignore_ascii_case("Connection") {
-                for token in h.value.split(|&b| b == b',') {
-                    let token = token.trim_ascii();
-                    close |= token.eq_ignore_ascii_case(b"close");
-                    keep |= token.eq_ignore_ascii_case(b"keep-alive");
-                }
+                close |= super::has_token(h.value, b"close");
+                keep |= super::has_token(h.value, b"keep-alive");
             } else if h.name.eq_ignore_ascii_case("Expect") {
                 expect_continue = h.value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
             }

@@ -113,10 +113,7 @@ impl Response {
         }
         if name.eq_ignore_ascii_case(b"Connection") {
             self.user_connection_header = true;
-            if value
-                .split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-            {
+            if super::has_token(value, b"close") {
                 self.keep_alive = false;
             }
         }
@@ -225,9 +222,7 @@ impl Response {
                         delimited = true;
                     }
                     if h.name.eq_ignore_ascii_case("Connection")
-                        && h.value
-                            .split(|&b| b == b',')
-                            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+                        && super::has_token(h.value, b"close")
                     {
                         self.keep_alive = false;
                     }
