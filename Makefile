@@ -17,6 +17,11 @@ BUILD    := build
 CFLAGS   ?= -O2 -g
 WARN     := -std=c99 -Wall -Wextra -Werror
 LIBS     := -lpthread -ldl -lm
+# Smallest footprint for programs linking libmongoose.a: drop the unused
+# parts of the Rust standard library (--gc-sections), link the unwinder
+# statically instead of mapping libgcc_s.so, and keep never-run code out
+# of the resident pages (src/shim/footprint.ld; README, "Memory footprint").
+SMALL    := -Wl,--gc-sections -static-libgcc -Wl,-T,src/shim/footprint.ld
 EXAMPLES := $(patsubst c_examples/%.c,$(BUILD)/examples/%,$(wildcard c_examples/*.c))
 PORT     ?= 8080
 # Where cargo puts its output (honours CARGO_TARGET_DIR).
@@ -54,9 +59,9 @@ $(BUILD)/mongoose.pc: Makefile
 	  'Libs.private: $(LIBS)' \
 	  'Cflags: -I$${includedir}' > $@
 
-$(BUILD)/examples/%: c_examples/%.c $(BUILD)/libmongoose.a include/mongoose.h
+$(BUILD)/examples/%: c_examples/%.c $(BUILD)/libmongoose.a include/mongoose.h src/shim/footprint.ld
 	@mkdir -p $(BUILD)/examples
-	$(CC) $(WARN) $(CFLAGS) -Iinclude $< $(BUILD)/libmongoose.a $(LIBS) -o $@
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -Iinclude $< $(BUILD)/libmongoose.a $(SMALL) $(LIBS) -o $@
 
 # The standalone web server (c_examples/web_server.c).
 $(BUILD)/mongoose: $(BUILD)/examples/web_server

@@ -392,11 +392,15 @@ int main(int argc, char *argv[]) {
       struct conn *c = events[i].data.ptr;
       if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         for (;;) {
-          ssize_t r = recv(c->fd, c->rbuf + c->rlen, RBUF - c->rlen, 0);
+          size_t room = RBUF - c->rlen;
+          ssize_t r = recv(c->fd, c->rbuf + c->rlen, room, 0);
           if (r > 0) {
             c->rlen += (size_t) r;
             parse_frames(c);
-            if (c->rlen == RBUF) break;
+            /* A short read drained the socket: epoll (level-triggered)
+             * reports it again when more arrives, so skip the recv that
+             * would only say EAGAIN (the generator must not be the limit). */
+            if ((size_t) r < room || c->rlen == RBUF) break;
           } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             break;
           } else if (r < 0 && errno == EINTR) {

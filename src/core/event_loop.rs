@@ -11,7 +11,6 @@ use super::sys::{self, FdSet, FD_SETSIZE};
 use super::wakeup::Message;
 use crate::ffi::types::mg_event;
 use std::io;
-use std::mem::MaybeUninit;
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -278,11 +277,17 @@ impl Server {
         let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
         let mut budget = self.read_budget(c).min(MAX_READ_PER_POLL);
         let mut got = false;
+        // Read into the server's buffer and copy: an idle connection's
+        // buffer then stays as small as what it received (RSS per idle
+        // connection), instead of a 16 KiB reservation.
+        let mut read_buf = self.read_buf.take();
+        read_buf.clear();
+        read_buf.reserve_exact(READ_CHUNK);
+        let chunk = &mut read_buf.spare_capacity_mut()[..READ_CHUNK];
         while budget > 0 && !c.peer_closed {
             let want = budget.min(READ_CHUNK);
             if discard {
-                let mut sink = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
-                match sys::recv(c.fd, &mut sink[..want]) {
+                match sys::recv(c.fd, &mut chunk[..want]) {
                     Ok(0) => c.peer_closed = true,
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -290,10 +295,6 @@ impl Server {
                 }
                 continue;
             }
-            // Read into the stack and copy: an idle connection's buffer
-            // then stays as small as what it received (RSS per idle
-            // connection), instead of a 16 KiB reservation.
-            let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
             match sys::recv_into(c.fd, &mut chunk[..want], &mut c.recv) {
                 Ok(0) => c.peer_closed = true,
                 Ok(n) => {
@@ -315,6 +316,7 @@ impl Server {
                 }
             }
         }
+        self.read_buf.set(read_buf);
         if c.peer_closed && c.linger_until.is_some() {
             c.close_now = true;
         }

@@ -4,7 +4,7 @@
 //! MG_REQUEST, MG_HTTP_ERROR; MG_POLL and MG_CLOSE come from the event loop.
 
 use super::connection::{ConnPtr, Connection, Stage};
-use super::http::chunked::{ChunkError, ChunkedDecoder};
+use super::http::chunked::ChunkError;
 use super::http::path::percent_encode;
 use super::http::request::BodyFraming;
 use super::http::response::Framing;
@@ -142,7 +142,7 @@ impl Server {
                         }
                     }
                     Some(BodyFraming::Chunked) | None => {
-                        c.chunked = Some(ChunkedDecoder::default());
+                        c.chunked = Some(Box::default());
                         if c.head.expect_continue {
                             c.send.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                         }
@@ -260,6 +260,12 @@ impl Server {
             c.chunked = None;
             c.new_data = false;
             c.reset_request_fields();
+            if c.recv.is_empty() {
+                // Nothing pipelined: free the request's buffers, so an
+                // idle keep-alive connection costs only its record.
+                c.recv = Vec::new();
+                c.head.release();
+            }
         });
     }
 

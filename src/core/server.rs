@@ -36,6 +36,10 @@ pub struct Server {
     pub last_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
     pub spare_list: Cell<Vec<ConnPtr>>,
+    /// Where sockets are read into before the bytes are appended to a
+    /// connection's buffer (one for the server rather than 16 KiB of stack
+    /// under every handler call).
+    pub read_buf: Cell<Vec<u8>>,
     /// The parsed `access_control_list`, when set.
     pub acl: RefCell<Option<super::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server`.
@@ -55,6 +59,7 @@ impl Server {
             accept_paused_until: Cell::new(None),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
+            read_buf: Cell::new(Vec::new()),
             last_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
         })

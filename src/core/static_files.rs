@@ -225,12 +225,12 @@ impl Server {
             if len <= INLINE_FILE_LIMIT && read_inline(c, &file, start, len) {
                 return Some(keep);
             }
-            c.file = Some(FileBody {
+            c.file = Some(Box::new(FileBody {
                 file,
                 offset: start,
                 remaining: len,
                 keep_alive: keep,
-            });
+            }));
             None // the request ends when the body has been sent
         });
         if let Some(keep) = keep {

@@ -60,3 +60,18 @@ pub(crate) unsafe fn c_buf<'a>(p: *mut c_char, len: usize) -> Option<&'a mut [u8
         Some(unsafe { std::slice::from_raw_parts_mut(p.cast::<u8>(), len) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::guard;
+
+    #[test]
+    fn guard_turns_a_panic_into_the_neutral_value() {
+        assert_eq!(guard(7, || 3), 3);
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let caught = guard(-1, || -> i32 { panic!("inside an exported function") });
+        std::panic::set_hook(previous);
+        assert_eq!(caught, -1);
+    }
+}

@@ -146,23 +146,18 @@ fn push_url_encoded(out: &mut Vec<u8>, name: &[u8]) {
     out.extend_from_slice(&buf[..n.min(buf.len())]);
 }
 
-/// The 5.4 size column: bytes below 1 KiB, then `%.1fk`, `%.1fM`, `%.1fG`.
+/// The 5.4 size column: bytes below 1 KiB, then `%.1fk`, `%.1fM`, `%.1fG`
+/// (one decimal, rounded half up; integer arithmetic keeps the float
+/// formatting code out of the binary).
 pub fn format_size(size: u64) -> String {
-    const KIB: u64 = 1 << 10;
-    const MIB: u64 = 1 << 20;
-    const GIB: u64 = 1 << 30;
-    // Precision loss above 2^53 bytes is irrelevant for one decimal.
-    #[allow(clippy::cast_precision_loss)]
-    let f = size as f64;
-    if size < KIB {
-        size.to_string()
-    } else if size < MIB {
-        format!("{:.1}k", f / KIB as f64)
-    } else if size < GIB {
-        format!("{:.1}M", f / MIB as f64)
-    } else {
-        format!("{:.1}G", f / GIB as f64)
-    }
+    let (unit, suffix) = match size {
+        0..0x400 => return size.to_string(),
+        0x400..0x10_0000 => (1u128 << 10, 'k'),
+        0x10_0000..0x4000_0000 => (1u128 << 20, 'M'),
+        _ => (1u128 << 30, 'G'),
+    };
+    let tenths = (u128::from(size) * 10 + unit / 2) / unit;
+    format!("{}.{}{}", tenths / 10, tenths % 10, suffix)
 }
 
 /// The 5.4 time column, `%d-%b-%Y %H:%M`, in UTC.

@@ -9,6 +9,9 @@ use std::os::raw::c_char;
 
 /// Headers exposed through `struct mg_connection` (a 5.4 ABI limit).
 pub(crate) const MAX_PUBLIC_HEADERS: usize = 30;
+/// Largest head accepted whatever `max_request_head_size` says (431 above):
+/// offsets into a head's strings fit in 32 bits.
+const MAX_HEAD_BYTES: usize = 1 << 30;
 /// Headers parsed for framing; more than this is a 431.
 const MAX_PARSED_HEADERS: usize = 128;
 
@@ -45,16 +48,12 @@ impl HeadError {
     }
 }
 
-/// A parsed request head. The strings live in `storage`, which is not
+/// A parsed request head. The strings live in `strings`, which is not
 /// touched until the request ends, so the pointers handed to C stay valid.
 #[derive(Default)]
 pub struct RequestHead {
-    storage: Vec<u8>,
-    method: usize,
-    uri: usize,
-    version: usize,
-    query: Option<usize>,
-    headers: Vec<(usize, usize)>,
+    /// Boxed: an idle keep-alive connection has none (see `release`).
+    strings: Option<Box<HeadStrings>>,
     /// Bytes of the head in the receive buffer.
     pub head_len: usize,
     pub framing: Option<BodyFraming>,
@@ -62,8 +61,6 @@ pub struct RequestHead {
     pub http10: bool,
     pub expect_continue: bool,
     pub is_head_method: bool,
-    /// Reused buffer for decoding the URI.
-    scratch: Vec<u8>,
 }
 
 impl RequestHead {
@@ -71,6 +68,7 @@ impl RequestHead {
     /// are needed. On success the previous contents are replaced (the
     /// allocation is reused).
     pub fn parse(&mut self, buf: &[u8], max_head: usize) -> Result<bool, HeadError> {
+        let max_head = max_head.min(MAX_HEAD_BYTES);
         // Tolerate empty lines before the request line (RFC 9112 2.2).
         let skip = buf
             .iter()
@@ -105,12 +103,10 @@ impl RequestHead {
             Some(q) => (&target[..q], Some(&target[q + 1..])),
             None => (target, None),
         };
-        let mut uri = std::mem::take(&mut self.scratch);
+        let mut uri = Vec::with_capacity(raw_path.len());
         path::percent_decode_into(raw_path, &mut uri);
         path::remove_double_dots_and_slashes(&mut uri);
-        let valid = !uri.contains(&0) && path::is_valid_target(&uri);
-        self.scratch = uri;
-        if !valid {
+        if uri.contains(&0) || !path::is_valid_target(&uri) {
             return Err(HeadError::BadRequest);
         }
 
@@ -128,9 +124,7 @@ impl RequestHead {
         let keep_alive = !close && (minor == 1 || keep);
 
         let version: &[u8] = if minor == 0 { b"1.0" } else { b"1.1" };
-        let uri = std::mem::take(&mut self.scratch);
         self.store_strings(method, &uri, version, query, req.headers);
-        self.scratch = uri;
         self.head_len = skip + n;
         self.framing = Some(framing);
         self.keep_alive = keep_alive;
@@ -144,6 +138,7 @@ impl RequestHead {
     /// `request_method` = "HTTP/1.x", `uri` = the status code, and
     /// `http_version` = the reason phrase, as in 5.4. Returns the status.
     pub fn parse_reply(&mut self, buf: &[u8], max_head: usize) -> Result<Option<u16>, HeadError> {
+        let max_head = max_head.min(MAX_HEAD_BYTES);
         let mut raw_headers = [httparse::EMPTY_HEADER; MAX_PARSED_HEADERS];
         let mut resp = httparse::Response::new(&mut raw_headers);
         let n = match resp.parse(buf) {
@@ -207,77 +202,125 @@ impl RequestHead {
         query: Option<&[u8]>,
         headers: &[httparse::Header],
     ) {
-        let storage = &mut self.storage;
+        let strings = self.strings.get_or_insert_with(Box::default);
+        let storage = &mut strings.storage;
         storage.clear();
-        let mut push = |s: &[u8]| -> usize {
-            let at = storage.len();
+        // One allocation of the right size (it is freed when the request ends).
+        let needed = method.len()
+            + uri.len()
+            + version.len()
+            + query.map_or(0, <[u8]>::len)
+            + headers
+                .iter()
+                .take(MAX_PUBLIC_HEADERS)
+                .map(|h| h.name.len() + h.value.len() + 2)
+                .sum::<usize>()
+            + 4;
+        storage.reserve(needed);
+        let mut push = |s: &[u8]| -> u32 {
+            // At most MAX_HEAD_BYTES plus a NUL per string: fits in u32.
+            let at = storage.len() as u32;
             storage.extend_from_slice(s);
             storage.push(0);
             at
         };
-        self.method = push(method);
-        self.uri = push(uri);
-        self.version = push(version);
-        self.query = query.map(&mut push);
-        self.headers.clear();
+        strings.method = push(method);
+        strings.uri = push(uri);
+        strings.version = push(version);
+        strings.query = query.map(&mut push);
+        strings.headers.clear();
+        strings
+            .headers
+            .reserve(headers.len().min(MAX_PUBLIC_HEADERS));
         for h in headers.iter().take(MAX_PUBLIC_HEADERS) {
             let name = push(h.name.as_bytes());
             let value = push(trim_value(h.value));
-            self.headers.push((name, value));
+            strings.headers.push((name, value));
         }
+    }
+
+    /// Frees the strings of a finished request: an idle keep-alive
+    /// connection then holds no request memory. The public fields must no
+    /// longer point here (`Connection::reset_request_fields`).
+    pub fn release(&mut self) {
+        self.strings = None;
     }
 
     /// Points the request fields of `conn` at this head's strings.
     pub fn fill(&self, conn: &mut mg_connection) {
-        let base = self.storage.as_ptr().cast::<c_char>();
+        conn.content_len = match self.framing {
+            Some(BodyFraming::Length(n)) => n as usize,
+            _ => 0,
+        };
+        let Some(s) = self.strings.as_deref() else {
+            conn.request_method = std::ptr::null();
+            conn.uri = std::ptr::null();
+            conn.http_version = std::ptr::null();
+            conn.query_string = std::ptr::null();
+            conn.num_headers = 0;
+            return;
+        };
+        let base = s.storage.as_ptr().cast::<c_char>();
         // `wrapping_add` keeps this safe; every offset is inside `storage`.
-        let at = |off: usize| base.wrapping_add(off);
-        conn.request_method = at(self.method);
-        conn.uri = at(self.uri);
-        conn.http_version = at(self.version);
-        conn.query_string = self.query.map_or(std::ptr::null(), at);
-        conn.num_headers = self.headers.len() as i32;
-        for (slot, &(n, v)) in conn.http_headers.iter_mut().zip(self.headers.iter()) {
+        let at = |off: u32| base.wrapping_add(off as usize);
+        conn.request_method = at(s.method);
+        conn.uri = at(s.uri);
+        conn.http_version = at(s.version);
+        conn.query_string = s.query.map_or(std::ptr::null(), at);
+        conn.num_headers = s.headers.len() as i32;
+        for (slot, &(n, v)) in conn.http_headers.iter_mut().zip(s.headers.iter()) {
             *slot = mg_header {
                 name: at(n),
                 value: at(v),
             };
         }
-        conn.content_len = match self.framing {
-            Some(BodyFraming::Length(n)) => n as usize,
-            _ => 0,
-        };
     }
 
     pub fn method(&self) -> &[u8] {
-        self.string(self.method)
+        self.strings.as_ref().map_or(&[], |s| s.string(s.method))
     }
 
     pub fn uri(&self) -> &[u8] {
-        self.string(self.uri)
+        self.strings.as_ref().map_or(&[], |s| s.string(s.uri))
     }
 
     /// The raw query string (after `?`), if any.
     pub fn query(&self) -> Option<&[u8]> {
-        self.query.map(|q| self.string(q))
+        let s = self.strings.as_ref()?;
+        s.query.map(|q| s.string(q))
     }
 
     /// "1.0" or "1.1" (for replies: the reason phrase).
     pub fn version(&self) -> &[u8] {
-        self.string(self.version)
+        self.strings.as_ref().map_or(&[], |s| s.string(s.version))
     }
 
     /// The value of the first header called `name` (case-insensitive),
     /// among the first 30.
     pub fn header(&self, name: &[u8]) -> Option<&[u8]> {
-        self.headers
+        let s = self.strings.as_ref()?;
+        s.headers
             .iter()
-            .find(|&&(n, _)| self.string(n).eq_ignore_ascii_case(name))
-            .map(|&(_, v)| self.string(v))
+            .find(|&&(n, _)| s.string(n).eq_ignore_ascii_case(name))
+            .map(|&(_, v)| s.string(v))
     }
+}
 
-    fn string(&self, off: usize) -> &[u8] {
-        let s = &self.storage[off..];
+/// The strings of a parsed head, NUL-terminated, in one buffer.
+#[derive(Default)]
+struct HeadStrings {
+    storage: Vec<u8>,
+    // Offsets into `storage` (u32: heads are capped at MAX_HEAD_BYTES).
+    method: u32,
+    uri: u32,
+    version: u32,
+    query: Option<u32>,
+    headers: Vec<(u32, u32)>,
+}
+
+impl HeadStrings {
+    fn string(&self, off: u32) -> &[u8] {
+        let s = self.storage.get(off as usize..).unwrap_or_default();
         let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
         &s[..end]
     }
@@ -364,7 +407,23 @@ mod tests {
         assert_eq!(h.header(b"x-a"), Some(&b"v"[..]));
         assert_eq!(h.framing, Some(BodyFraming::Length(0)));
         assert!(h.keep_alive && !h.http10);
-        assert_eq!(h.string(h.query.unwrap()), b"x=1&y=%20");
+        assert_eq!(h.query(), Some(&b"x=1&y=%20"[..]));
+    }
+
+    #[test]
+    fn released_head_reads_as_empty_and_parses_again() {
+        let mut h = parse("GET /a?q HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        h.release();
+        assert_eq!(h.method(), b"");
+        assert_eq!(h.uri(), b"");
+        assert_eq!(h.query(), None);
+        assert_eq!(h.header(b"Host"), None);
+        let mut public = crate::core::connection::blank_public(std::ptr::null_mut());
+        h.fill(&mut public);
+        assert!(public.uri.is_null() && public.num_headers == 0);
+        assert!(h.parse(b"PUT /b HTTP/1.0\r\nX: 1\r\n\r\n", 16384).unwrap());
+        assert_eq!((h.method(), h.uri()), (&b"PUT"[..], &b"/b"[..]));
+        assert_eq!(h.header(b"x"), Some(&b"1"[..]));
     }
 
     #[test]

@@ -45,19 +45,75 @@ pub struct Response {
     pub status_line_sent: bool,
     /// The request is a HEAD: headers only, never body bytes.
     pub head_only: bool,
-    /// The start of a raw reply written with `mg_write`/`mg_printf`, kept
-    /// until its head is complete so its framing can be checked.
-    raw_head: Option<Vec<u8>>,
+    /// Raw reply progress, once the handler wrote with `mg_write` or
+    /// `mg_printf` (boxed: most replies never need it, and every idle
+    /// connection record carries this struct).
+    raw: Option<Box<RawReply>>,
+}
+
+/// What is known of a raw reply written with `mg_write`/`mg_printf`.
+#[derive(Default, Debug)]
+struct RawReply {
+    /// The start of the reply, kept until its head is complete so its
+    /// framing can be checked.
+    head: Option<Vec<u8>>,
     /// Raw bytes written so far for this reply.
-    raw_seen: usize,
-    /// Where the raw reply's head ends (within the raw bytes), once known.
-    raw_head_end: Option<usize>,
-    /// Raw offset at which `raw_head` starts.
-    raw_head_start: usize,
+    seen: usize,
+    /// Where the reply's head ends (within the raw bytes), once known.
+    head_end: Option<usize>,
+    /// Raw offset at which `head` starts.
+    head_start: usize,
 }
 
 /// Longest raw reply head inspected.
 const MAX_RAW_HEAD: usize = 8192;
+
+impl RawReply {
+    /// Reads the reply head once it is complete. Returns `Some(true)` when
+    /// the reply ends the connection: it cannot be delimited (no
+    /// Content-Length, not chunked, or HTTP/1.0) or says `Connection:
+    /// close`, so the client sees where it ends.
+    fn inspect_head(&mut self) -> Option<bool> {
+        let head = self.head.as_ref()?;
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut reply = httparse::Response::new(&mut headers);
+        match reply.parse(head) {
+            Ok(httparse::Status::Complete(head_len)) => {
+                let code = reply.code.unwrap_or(200);
+                let interim = (100..200).contains(&code);
+                if interim {
+                    self.head_start += head_len;
+                } else {
+                    self.head_end = Some(self.head_start + head_len);
+                }
+                let mut delimited = interim || code == 204 || code == 304;
+                let mut close = false;
+                for h in reply.headers.iter() {
+                    if h.name.eq_ignore_ascii_case("Content-Length")
+                        || h.name.eq_ignore_ascii_case("Transfer-Encoding")
+                    {
+                        delimited = true;
+                    }
+                    if h.name.eq_ignore_ascii_case("Connection")
+                        && super::has_token(h.value, b"close")
+                    {
+                        close = true;
+                    }
+                }
+                let close = close || !delimited || reply.version == Some(0);
+                // A 100 Continue written by the handler: the real head follows.
+                self.head = interim.then(Vec::new);
+                Some(close)
+            }
+            Ok(httparse::Status::Partial) if head.len() < MAX_RAW_HEAD => None,
+            // Not an HTTP head we can read: leave the framing to the handler.
+            _ => {
+                self.head = None;
+                None
+            }
+        }
+    }
+}
 
 impl Response {
     /// Starts the reply state for a new request.
@@ -175,68 +231,31 @@ impl Response {
 
     /// `mg_write` / `mg_printf`: bytes go out verbatim.
     pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
-        let start = self.raw_seen;
-        if !data.is_empty() && self.framing == Framing::Idle {
-            self.raw_head = Some(Vec::new());
-            self.raw_head_start = start;
-        }
+        let starts_reply = !data.is_empty() && self.framing == Framing::Idle;
         if !data.is_empty() && matches!(self.framing, Framing::Idle | Framing::HeadOpen) {
             self.framing = Framing::Raw;
         }
-        if let Some(head) = self.raw_head.as_mut() {
-            head.extend_from_slice(&data[..data.len().min(MAX_RAW_HEAD)]);
-            self.inspect_raw_head();
+        let raw = self.raw.get_or_insert_with(Box::default);
+        let start = raw.seen;
+        if starts_reply {
+            raw.head = Some(Vec::new());
+            raw.head_start = start;
         }
-        self.raw_seen += data.len();
+        if let Some(head) = raw.head.as_mut() {
+            head.extend_from_slice(&data[..data.len().min(MAX_RAW_HEAD)]);
+            if let Some(close) = raw.inspect_head() {
+                if close {
+                    self.keep_alive = false;
+                }
+            }
+        }
+        raw.seen += data.len();
         // A reply to HEAD carries no body, whoever wrote it.
-        let keep = match self.raw_head_end {
+        let keep = match raw.head_end {
             Some(end) if self.head_only => end.saturating_sub(start).min(data.len()),
             _ => data.len(),
         };
         out.extend_from_slice(&data[..keep]);
-    }
-
-    /// A raw reply that cannot be delimited (no Content-Length, not
-    /// chunked) or that says `Connection: close` ends the connection, so
-    /// the client sees where it ends.
-    fn inspect_raw_head(&mut self) {
-        let Some(head) = self.raw_head.as_ref() else {
-            return;
-        };
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut reply = httparse::Response::new(&mut headers);
-        match reply.parse(head) {
-            Ok(httparse::Status::Complete(head_len)) => {
-                let code_is_interim = reply.code.is_some_and(|c| (100..200).contains(&c));
-                if code_is_interim {
-                    self.raw_head_start += head_len;
-                } else {
-                    self.raw_head_end = Some(self.raw_head_start + head_len);
-                }
-                let code = reply.code.unwrap_or(200);
-                let mut delimited = (100..200).contains(&code) || code == 204 || code == 304;
-                for h in reply.headers.iter() {
-                    if h.name.eq_ignore_ascii_case("Content-Length")
-                        || h.name.eq_ignore_ascii_case("Transfer-Encoding")
-                    {
-                        delimited = true;
-                    }
-                    if h.name.eq_ignore_ascii_case("Connection")
-                        && super::has_token(h.value, b"close")
-                    {
-                        self.keep_alive = false;
-                    }
-                }
-                if !delimited || reply.version == Some(0) {
-                    self.keep_alive = false;
-                }
-                // A 100 Continue written by the handler: the real head follows.
-                self.raw_head = (100..200).contains(&code).then(Vec::new);
-            }
-            Ok(httparse::Status::Partial) if head.len() < MAX_RAW_HEAD => {}
-            // Not an HTTP head we can read: leave the framing to the handler.
-            _ => self.raw_head = None,
-        }
     }
 
     /// The handler finished the request (returned `MG_TRUE`): terminate
