@@ -142,14 +142,20 @@ def tool_version(argv):
         return "?"
 
 
-def build_ws_load(cc):
-    src = os.path.join(ROOT, "bench", "ws_load.c")
+def build_ws_tools(cc):
+    """Builds the WebSocket load generator and the floor server (bench/)."""
     out_dir = os.path.join(BUILD, "bench")
     os.makedirs(out_dir, exist_ok=True)
-    exe = os.path.join(out_dir, "ws_load")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        subprocess.run([cc, "-O2", "-Wall", "-o", exe, src], check=True)
-    return exe
+    shared = os.path.join(ROOT, "bench", "ws_accept.h")
+    exes = []
+    for name in ("ws_load", "ws_floor"):
+        src = os.path.join(ROOT, "bench", name + ".c")
+        exe = os.path.join(out_dir, name)
+        newest = max(os.path.getmtime(src), os.path.getmtime(shared))
+        if not os.path.exists(exe) or os.path.getmtime(exe) < newest:
+            subprocess.run([cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-o", exe, src], check=True)
+        exes.append(exe)
+    return exes
 
 
 def free_port():
@@ -243,6 +249,8 @@ def start_ours(kind, tmp, docroot):
         return Proc("hello_world", [os.path.join(BUILD, "examples", "hello_world"), listen], tmp)
     if kind == "ws":
         return Proc("websocket_echo", [os.path.join(BUILD, "examples", "websocket_echo"), listen], tmp)
+    if kind == "ws_floor":
+        return Proc("ws_floor", [os.path.join(BUILD, "bench", "ws_floor"), "0"], tmp)
     if kind == "static":
         return Proc("mongoose", [os.path.join(BUILD, "mongoose"), "-document_root", docroot,
                                  "-listening_port", listen], tmp)
@@ -625,7 +633,7 @@ def main():
         ap.error("unknown case(s): " + ", ".join(sorted(unknown)))
 
     tools = check_tools()
-    ws_load = build_ws_load(tools["cc"])
+    ws_load, ws_floor = build_ws_tools(tools["cc"])
     try:
         os.sched_setaffinity(0, {int(CLIENT_CPU)})  # this script is a client too
     except OSError:
@@ -681,19 +689,25 @@ def main():
                         ("  [" + r["note"] + "]") if r.get("note") else ""))
             summary.append(dict(case=cid, title=title, kind="http", per=per, problems=problems))
 
-        # ---- WebSocket echo: absolute numbers only
+        # ---- WebSocket echo: the target is absolute; the peer is the floor
+        # (bench/ws_floor.c), a bare select() echo loop measured in the
+        # same run, which pays the same loopback TCP cost and nothing else.
         for cid, title, conns in WS_CASES:
             if cid not in selected:
                 continue
-            per = {"ours": []}
+            per = {"ours": [], "floor": []}
             for rep in range(args.reps):
-                r = run_ws_load(ws_load, server("ws"), conns, args.duration, args.ws_depth)
-                r.update(case=cid, server="ours", rep=rep + 1, connections=conns, non2xx=0)
-                per["ours"].append(r)
-                rows.append(r)
-                log("%-15s ours  rep %d: %10.0f msg/s  cpu %.2f us/msg  errors %d%s" % (
-                    cid, rep + 1, r["rps"], r["cpu_us_per_op"] or 0, r["errors"],
-                    ("  [" + r["note"] + "]") if r.get("note") else ""))
+                order = [("ours", "ws"), ("floor", "ws_floor")]
+                if rep % 2:
+                    order.reverse()
+                for label, k in order:
+                    r = run_ws_load(ws_load, server(k), conns, args.duration, args.ws_depth)
+                    r.update(case=cid, server=label, rep=rep + 1, connections=conns, non2xx=0)
+                    per[label].append(r)
+                    rows.append(r)
+                    log("%-15s %-5s rep %d: %10.0f msg/s  cpu %.2f us/msg  errors %d%s" % (
+                        cid, label, rep + 1, r["rps"], r["cpu_us_per_op"] or 0, r["errors"],
+                        ("  [" + r["note"] + "]") if r.get("note") else ""))
             summary.append(dict(case=cid, title=title, kind="ws", per=per, problems={}))
 
         for s in list(servers.values()):
@@ -780,18 +794,24 @@ def write_reports(args, tools, rows, summary, elapsed):
                          (rr >= 1.0 and not invalid)))
             bars.append(("%s CPU/req" % short, cr, None if cr is None else (cr <= 1.0 and not invalid)))
         elif s["kind"] == "ws":
-            o = s["per"]["ours"]
+            o, fl = s["per"]["ours"], s["per"]["floor"]
             o_rps, o_cpu = med([r["rps"] for r in o]), med([r["cpu_us_per_op"] for r in o])
+            f_rps, f_cpu = med([r["rps"] for r in fl]), med([r["cpu_us_per_op"] for r in fl])
             o_err = sum(r["errors"] for r in o)
+            f_err = sum(r["errors"] for r in fl)
+            rr, cr = ratio(o_rps, f_rps), ratio(o_cpu, f_cpu)
             target, ok = "", None
             if s["case"] == "ws_c50":
                 target, ok = ">= %s msg/s" % fmt(WS_TARGET), (o_rps is not None and o_rps >= WS_TARGET and o_err == 0)
                 bars.append(("WS C=50 MSG/S / TARGET", ratio(o_rps, WS_TARGET), ok))
-            table.append(dict(title=s["title"] + (" (depth %d)" % args.ws_depth), metric="msg/s", ours=fmt(o_rps),
-                              nginx="-", ratio="-", ocpu=fmt(o_cpu, 2), ncpu="-", cratio="-",
-                              errs="%d / -" % o_err, busy=busy_pct(o, "cpu_s") + " / -",
-                              gen=busy_pct(o, "client_cpu_s") + " / -", target=target,
-                              result="" if ok is None else ("PASS" if ok else "FAIL")))
+                bars.append(("WS C=50 MSG/S / FLOOR", rr, None))
+            table.append(dict(title=s["title"] + (" (depth %d; peer: bare select() echo)" % args.ws_depth),
+                              metric="msg/s", ours=fmt(o_rps), nginx=fmt(f_rps), ratio=fmt(rr, 2),
+                              ocpu=fmt(o_cpu, 2), ncpu=fmt(f_cpu, 2), cratio=fmt(cr, 2),
+                              errs="%d / %d" % (o_err, f_err),
+                              busy="%s / %s" % (busy_pct(o, "cpu_s"), busy_pct(fl, "cpu_s")),
+                              gen="%s / %s" % (busy_pct(o, "client_cpu_s"), busy_pct(fl, "client_cpu_s")),
+                              target=target, result="" if ok is None else ("PASS" if ok else "FAIL")))
         elif s["kind"] == "rss":
             per = s["per"]
             for idx, title in ((0, "RSS fresh"), (1, "RSS with %d idle keep-alive conns" % IDLE_CONNS)):
@@ -831,9 +851,12 @@ def write_reports(args, tools, rows, summary, elapsed):
                  "per run%s.\n" % (args.load_start, SERVER_CPU, CLIENT_CPU, (other or 0) * 100, other_max * 100,
                                    " — **other processes were competing for the CPUs: treat the numbers as "
                                    "noisy**" if noisy else ""))
-    lines.append("| Case | Metric | Ours | nginx | Ratio ours/nginx | Server CPU µs/op ours | nginx | "
-                 "CPU ratio | Errors ours / nginx | Server CPU busy ours / nginx | Load gen CPU busy "
-                 "ours / nginx | Target | Result |")
+    lines.append("The peer is nginx, except for WebSocket echo (nginx has none): there it is "
+                 "`bench/ws_floor.c`, a bare select() echo loop with no parsing, checks or handler "
+                 "calls — the floor this machine's loopback TCP allows a select() server in this run.\n")
+    lines.append("| Case | Metric | Ours | Peer | Ratio ours/peer | Server CPU µs/op ours | peer | "
+                 "CPU ratio | Errors ours / peer | Server CPU busy ours / peer | Load gen CPU busy "
+                 "ours / peer | Target | Result |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     for t in table:
         lines.append("| {title} | {metric} | {ours} | {nginx} | {ratio} | {ocpu} | {ncpu} | {cratio} | "

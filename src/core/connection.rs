@@ -217,6 +217,13 @@ impl Connection {
             .to_vec()
     }
 
+    /// Does `Server::flush` have work here: output to send, or a finished
+    /// reply whose connection must now close or linger?
+    pub fn needs_flush(&self) -> bool {
+        self.has_pending_output()
+            || (self.stage == Stage::Closing && self.linger_until.is_none() && !self.close_now)
+    }
+
     /// Between requests, with nothing received or queued.
     pub fn is_idle(&self) -> bool {
         self.stage == Stage::Head && self.recv.is_empty() && !self.has_pending_output()

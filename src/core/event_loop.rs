@@ -35,6 +35,50 @@ const LINGER: Duration = Duration::from_secs(2);
 const REFUSAL: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 
+/// The options that bound a connection's receive buffer, read once per
+/// walk over the connections.
+struct ReadLimits {
+    max_head: usize,
+    max_body: usize,
+    max_message: usize,
+}
+
+impl ReadLimits {
+    /// How many more bytes `c` may buffer now (0 = don't read).
+    fn budget(&self, c: &Connection) -> usize {
+        if c.peer_closed || c.close_now {
+            return 0;
+        }
+        if c.linger_until.is_some() || c.stage == Stage::Closing {
+            return READ_CHUNK; // read and discard until the peer's FIN
+        }
+        if c.pending_output().len() > MAX_QUEUED_OUTPUT_TO_READ {
+            // A client that sends requests but does not read the replies
+            // must not make us buffer without bound: wait for it to read.
+            return 0;
+        }
+        let cap = match c.stage {
+            Stage::Head => self.max_head + 1,
+            Stage::Connecting => 0,
+            // One whole frame of the largest message, plus its header.
+            Stage::Websocket => self.max_message.saturating_add(65536),
+            // The body is complete: buffer at most one more head of
+            // pipelined input until this request ends.
+            Stage::Handling => c
+                .head
+                .head_len
+                .saturating_add(c.body_len)
+                .saturating_add(self.max_head),
+            _ => c
+                .head
+                .head_len
+                .saturating_add(self.max_body)
+                .saturating_add(self.max_head),
+        };
+        cap.saturating_sub(c.recv.len())
+    }
+}
+
 impl Server {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
@@ -64,7 +108,9 @@ impl Server {
             if check_timers {
                 self.check_timeouts(c, now);
             }
-            self.flush(c);
+            if c.with(|c| c.needs_flush()) {
+                self.flush(c);
+            }
         }
         self.recycle(list);
         self.sweep();
@@ -83,10 +129,11 @@ impl Server {
                 }
             }
         }
+        let limits = self.read_limits();
         let list = self.snapshot();
         for &c in &list {
             c.with(|c| {
-                if self.read_budget(c) > 0 {
+                if limits.budget(c) > 0 {
                     read.insert(c.fd);
                 }
                 if c.has_pending_output() || c.stage == Stage::Connecting {
@@ -134,7 +181,7 @@ impl Server {
         // goes out now rather than after the next select().
         let list = self.snapshot();
         for &c in &list {
-            if c.with(|c| c.has_pending_output()) {
+            if c.with(|c| c.needs_flush()) {
                 self.flush(c);
             }
         }
@@ -204,43 +251,15 @@ impl Server {
         }
     }
 
-    /// How many more bytes this connection may buffer now (0 = don't read).
-    pub fn read_budget(&self, c: &Connection) -> usize {
-        if c.peer_closed || c.close_now {
-            return 0;
-        }
-        if c.linger_until.is_some() || c.stage == Stage::Closing {
-            return READ_CHUNK; // read and discard until the peer's FIN
-        }
-        if c.pending_output().len() > MAX_QUEUED_OUTPUT_TO_READ {
-            // A client that sends requests but does not read the replies
-            // must not make us buffer without bound: wait for it to read.
-            return 0;
-        }
+    /// The size limits that decide how much a connection may buffer.
+    fn read_limits(&self) -> ReadLimits {
         let options = self.options.borrow();
-        let max_head = options.number(Opt::MaxRequestHeadSize) as usize;
-        let max_body = options.number(Opt::MaxRequestBodySize) as usize;
-        let cap = match c.stage {
-            Stage::Head => max_head + 1,
-            Stage::Connecting => 0,
-            // One whole frame of the largest message, plus its header.
-            Stage::Websocket => {
-                (options.number(Opt::WebsocketMaxMessageSize) as usize).saturating_add(65536)
-            }
-            // The body is complete: buffer at most one more head of
-            // pipelined input until this request ends.
-            Stage::Handling => c
-                .head
-                .head_len
-                .saturating_add(c.body_len)
-                .saturating_add(max_head),
-            _ => c
-                .head
-                .head_len
-                .saturating_add(max_body)
-                .saturating_add(max_head),
-        };
-        cap.saturating_sub(c.recv.len())
+        let n = |o| options.number(o) as usize;
+        ReadLimits {
+            max_head: n(Opt::MaxRequestHeadSize),
+            max_body: n(Opt::MaxRequestBodySize),
+            max_message: n(Opt::WebsocketMaxMessageSize),
+        }
     }
 
     /// Reads what the socket has (within the budget) and runs the request
@@ -275,7 +294,7 @@ impl Server {
     /// Returns whether new request bytes were buffered.
     fn read_socket(&self, c: &mut Connection) -> bool {
         let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
-        let mut budget = self.read_budget(c).min(MAX_READ_PER_POLL);
+        let mut budget = self.read_limits().budget(c).min(MAX_READ_PER_POLL);
         let mut got = false;
         // Read into the server's buffer and copy: an idle connection's
         // buffer then stays as small as what it received (RSS per idle
