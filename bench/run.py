@@ -480,6 +480,15 @@ def ratio(a, b):
     return a / b
 
 
+def paired_ratio(ours, peer, key):
+    """Median of the per-repetition ratios ours/peer. Each repetition runs
+    both servers back to back, so a pair shares the machine's state of the
+    moment (these machines drift by 10-20% within minutes): the median of
+    the pairs is steadier than the ratio of the two medians."""
+    pairs = [ratio(o.get(key), p.get(key)) for o, p in zip(ours, peer)]
+    return med([r for r in pairs if r is not None])
+
+
 # ---- a minimal PNG bar chart (used when matplotlib is not available)
 
 _FONT = {
@@ -770,7 +779,7 @@ def write_reports(args, tools, rows, summary, elapsed):
             o_cpu, n_cpu = med([r["cpu_us_per_op"] for r in o]), med([r["cpu_us_per_op"] for r in n])
             o_err = sum(r["errors"] + r["non2xx"] for r in o)
             n_err = sum(r["errors"] + r["non2xx"] for r in n)
-            rr, cr = ratio(o_rps, n_rps), ratio(o_cpu, n_cpu)
+            rr, cr = paired_ratio(o, n, "rps"), paired_ratio(o, n, "cpu_us_per_op")
             busy = "%s / %s" % (busy_pct(o, "cpu_s"), busy_pct(n, "cpu_s"))
             gen = "%s / %s" % (busy_pct(o, "client_cpu_s"), busy_pct(n, "client_cpu_s"))
             ours_problems = [v for k, v in s["problems"].items() if k != "nginx"]
@@ -799,7 +808,7 @@ def write_reports(args, tools, rows, summary, elapsed):
             f_rps, f_cpu = med([r["rps"] for r in fl]), med([r["cpu_us_per_op"] for r in fl])
             o_err = sum(r["errors"] for r in o)
             f_err = sum(r["errors"] for r in fl)
-            rr, cr = ratio(o_rps, f_rps), ratio(o_cpu, f_cpu)
+            rr, cr = paired_ratio(o, fl, "rps"), paired_ratio(o, fl, "cpu_us_per_op")
             target, ok = "", None
             if s["case"] == "ws_c50":
                 target, ok = ">= %s msg/s" % fmt(WS_TARGET), (o_rps is not None and o_rps >= WS_TARGET and o_err == 0)
@@ -862,7 +871,9 @@ def write_reports(args, tools, rows, summary, elapsed):
         lines.append("| {title} | {metric} | {ours} | {nginx} | {ratio} | {ocpu} | {ncpu} | {cratio} | "
                      "{errs} | {busy} | {gen} | {target} | {result} |".format(**t))
     lines.append("")
-    lines.append("Ratio > 1 is better for req/s; CPU ratio and RSS ratio < 1 are better. \"Errors\" adds "
+    lines.append("Ratios are medians of the per-run ratios (each run measures both servers back to "
+                 "back), so they need not equal the ratio of the medians shown. "
+                 "Ratio > 1 is better for req/s; CPU ratio and RSS ratio < 1 are better. \"Errors\" adds "
                  "wrk's socket errors (connect/read/write/timeout) and non-2xx responses over all runs "
                  "(for WebSocket: bad or lost echoes). Raw numbers per run: `results.csv`; chart: "
                  "`ratios.png`. See `bench/README.md`.")

@@ -192,9 +192,9 @@ impl Connection {
         if self.send_pos >= self.send.len() {
             self.send.clear();
             self.send_pos = 0;
-            if self.is_idle() || self.send.capacity() > 64 * 1024 {
-                // An idle connection holds no buffers (RSS per idle
-                // keep-alive connection), and never a big reply's.
+            if self.send.capacity() > 64 * 1024 {
+                // Do not keep a big reply's buffer (an idle connection's
+                // goes back to the server's pool: `Server::flush`).
                 self.send = Vec::new();
             }
         } else if self.send_pos > 65536 && self.send_pos * 2 > self.send.len() {

@@ -296,6 +296,9 @@ impl Server {
         let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
         let mut budget = self.read_limits().budget(c).min(MAX_READ_PER_POLL);
         let mut got = false;
+        if !discard && budget > 0 {
+            self.lend_buffers(c);
+        }
         // Read into the server's buffer and copy: an idle connection's
         // buffer then stays as small as what it received (RSS per idle
         // connection), instead of a 16 KiB reservation.
@@ -353,6 +356,48 @@ impl Server {
             self.end_request(c, keep);
         }
         self.process_pending(c);
+        c.with(|c| {
+            if c.is_idle() && c.send.capacity() > 0 {
+                self.pool
+                    .borrow_mut()
+                    .give_bytes(std::mem::take(&mut c.send));
+            }
+        });
+    }
+
+    /// Gives a connection that is about to receive a request warm buffers
+    /// from the pool (the ones it lacks).
+    fn lend_buffers(&self, c: &mut Connection) {
+        if c.recv.capacity() > 0 && c.send.capacity() > 0 && c.head.has_strings() {
+            return;
+        }
+        let mut pool = self.pool.borrow_mut();
+        if c.recv.capacity() == 0 {
+            c.recv = pool.take_bytes();
+        }
+        if c.send.capacity() == 0 {
+            c.send = pool.take_bytes();
+        }
+        if !c.head.has_strings() {
+            if let Some(spare) = pool.take_head() {
+                c.head.reuse(spare);
+            }
+        }
+    }
+
+    /// Takes back the request buffers of a connection between requests
+    /// (nothing received or queued), so it idles holding only its record.
+    pub fn reclaim_buffers(&self, c: &mut Connection) {
+        let mut pool = self.pool.borrow_mut();
+        if c.recv.is_empty() {
+            pool.give_bytes(std::mem::take(&mut c.recv));
+            if let Some(strings) = c.head.release() {
+                pool.give_head(strings);
+            }
+        }
+        if !c.has_pending_output() {
+            pool.give_bytes(std::mem::take(&mut c.send));
+        }
     }
 
     /// Runs the request lifecycle again on input that was left waiting: a
@@ -447,7 +492,15 @@ impl Server {
         }
         self.conns.borrow_mut().retain(|c| !doomed.contains(c));
         for c in doomed {
-            c.with(|c| sys::close(c.fd));
+            c.with(|c| {
+                sys::close(c.fd);
+                c.send.clear();
+                c.send_pos = 0;
+                c.recv.clear();
+                // MG_CLOSE has run: nothing points into the buffers now.
+                c.reset_request_fields();
+                self.reclaim_buffers(c);
+            });
             c.free();
         }
     }

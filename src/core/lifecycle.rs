@@ -9,10 +9,10 @@ use super::http::path::percent_encode;
 use super::http::request::BodyFraming;
 use super::http::response::Framing;
 use super::http::status::{has_no_body, reason};
+use super::http::{push_decimal, push_status_line};
 use super::options::Opt;
 use super::server::Server;
 use crate::ffi::types::mg_event;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
@@ -261,10 +261,10 @@ impl Server {
             c.new_data = false;
             c.reset_request_fields();
             if c.recv.is_empty() {
-                // Nothing pipelined: free the request's buffers, so an
-                // idle keep-alive connection costs only its record.
-                c.recv = Vec::new();
-                c.head.release();
+                // Nothing pipelined: the request's buffers go back to the
+                // pool, so an idle keep-alive connection costs only its
+                // record (the reply buffer follows once it is sent).
+                self.reclaim_buffers(c);
             }
         });
     }
@@ -323,10 +323,11 @@ impl Server {
         let keep = c.with(|c| {
             c.public.status_code = status;
             let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
-            // io::Write on a Vec cannot fail.
-            let _ = write!(c.send, "HTTP/1.1 {} {}\r\n", status, reason(status));
+            push_status_line(&mut c.send, status);
             if !has_no_body(status) {
-                let _ = write!(c.send, "Content-Length: {}\r\n", body.len());
+                c.send.extend_from_slice(b"Content-Length: ");
+                push_decimal(&mut c.send, body.len() as u64);
+                c.send.extend_from_slice(b"\r\n");
             }
             c.send.extend_from_slice(headers.as_bytes());
             if !keep {

@@ -2,6 +2,7 @@
 //! Nothing here is exported to C; `crate::ffi` wraps it.
 
 pub mod auth;
+pub mod buffer_pool;
 pub mod client;
 pub mod clock;
 pub mod connection;

@@ -40,6 +40,8 @@ pub struct Server {
     /// connection's buffer (one for the server rather than 16 KiB of stack
     /// under every handler call).
     pub read_buf: Cell<Vec<u8>>,
+    /// Request buffers between requests (see `buffer_pool`).
+    pub pool: RefCell<super::buffer_pool::BufferPool>,
     /// The parsed `access_control_list`, when set.
     pub acl: RefCell<Option<super::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server`.
@@ -60,6 +62,7 @@ impl Server {
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
             read_buf: Cell::new(Vec::new()),
+            pool: RefCell::default(),
             last_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
         })

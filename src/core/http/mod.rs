@@ -14,3 +14,71 @@ pub fn has_token(value: &[u8], token: &[u8]) -> bool {
         .split(|&b| b == b',')
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
 }
+
+/// Appends `n` in decimal. (Replies are built with these rather than
+/// `write!`: the formatting machinery costs more than the rest of a small
+/// reply.)
+pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `n` in upper-case hexadecimal (chunk sizes).
+pub fn push_hex(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 16];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789ABCDEF"[(n & 15) as usize];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `HTTP/1.1 <code> <reason>\r\n`.
+pub fn push_status_line(out: &mut Vec<u8>, code: i32) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    if code < 0 {
+        out.push(b'-');
+    }
+    push_decimal(out, u64::from(code.unsigned_abs()));
+    out.push(b' ');
+    out.extend_from_slice(status::reason(code).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_status_lines_match_format() {
+        for n in [0u64, 7, 10, 255, 4096, 65535, 1 << 40, u64::MAX] {
+            let (mut d, mut h) = (Vec::new(), Vec::new());
+            push_decimal(&mut d, n);
+            push_hex(&mut h, n);
+            assert_eq!(d, n.to_string().into_bytes());
+            assert_eq!(h, format!("{n:X}").into_bytes());
+        }
+        for code in [200, 404, 599, -1, i32::MIN, i32::MAX] {
+            let mut line = Vec::new();
+            push_status_line(&mut line, code);
+            let want = format!("HTTP/1.1 {} {}\r\n", code, status::reason(code));
+            assert_eq!(line, want.into_bytes());
+        }
+    }
+}

@@ -239,11 +239,23 @@ impl RequestHead {
         }
     }
 
-    /// Frees the strings of a finished request: an idle keep-alive
-    /// connection then holds no request memory. The public fields must no
-    /// longer point here (`Connection::reset_request_fields`).
-    pub fn release(&mut self) {
-        self.strings = None;
+    /// Takes the strings of a finished request away (for reuse by another
+    /// request): an idle keep-alive connection then holds no request
+    /// memory. The public fields must no longer point here
+    /// (`Connection::reset_request_fields`).
+    pub fn release(&mut self) -> Option<Box<HeadStrings>> {
+        self.strings.take()
+    }
+
+    /// Gives this head a spare to parse into (its allocations are reused).
+    pub fn reuse(&mut self, spare: Box<HeadStrings>) {
+        if self.strings.is_none() {
+            self.strings = Some(spare);
+        }
+    }
+
+    pub fn has_strings(&self) -> bool {
+        self.strings.is_some()
     }
 
     /// Points the request fields of `conn` at this head's strings.
@@ -308,7 +320,7 @@ impl RequestHead {
 
 /// The strings of a parsed head, NUL-terminated, in one buffer.
 #[derive(Default)]
-struct HeadStrings {
+pub struct HeadStrings {
     storage: Vec<u8>,
     // Offsets into `storage` (u32: heads are capped at MAX_HEAD_BYTES).
     method: u32,
@@ -319,6 +331,11 @@ struct HeadStrings {
 }
 
 impl HeadStrings {
+    /// Bytes held by this record's buffers.
+    pub fn capacity(&self) -> usize {
+        self.storage.capacity() + self.headers.capacity() * std::mem::size_of::<(u32, u32)>()
+    }
+
     fn string(&self, off: u32) -> &[u8] {
         let s = self.storage.get(off as usize..).unwrap_or_default();
         let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());

@@ -9,9 +9,6 @@
 //! closed connection instead of chunked encoding they cannot read;
 //! `mg_send_status` works inside `MG_HTTP_ERROR`.
 
-use super::status::reason;
-use std::io::Write;
-
 /// Where the reply stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Framing {
@@ -127,8 +124,7 @@ impl Response {
     }
 
     fn status_line(&mut self, out: &mut Vec<u8>, code: i32) {
-        // io::Write on a Vec cannot fail.
-        let _ = write!(out, "HTTP/1.1 {} {}\r\n", code, reason(code));
+        super::push_status_line(out, code);
         self.status_line_sent = true;
     }
 
@@ -219,7 +215,8 @@ impl Response {
                 self.framing = Framing::Ended;
             }
             Framing::Chunked => {
-                let _ = write!(out, "{:X}\r\n", data.len());
+                super::push_hex(out, data.len() as u64);
+                out.extend_from_slice(b"\r\n");
                 out.extend_from_slice(data);
                 out.extend_from_slice(b"\r\n");
             }
