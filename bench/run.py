@@ -51,7 +51,11 @@ HTTP_CASES = [
 ]
 WS_CASES = [("ws_c1", "WebSocket echo 64 B c=1", 1), ("ws_c50", "WebSocket echo 64 B c=50", 50)]
 RSS_CASES = ["rss_fresh", "rss_idle500"]
-ALL_CASES = [c[0] for c in HTTP_CASES] + [c[0] for c in WS_CASES] + RSS_CASES
+INSTR_CASE = "instr_hello"
+ALL_CASES = [c[0] for c in HTTP_CASES] + [c[0] for c in WS_CASES] + RSS_CASES + [INSTR_CASE]
+# Keep-alive requests driven under callgrind: two runs, the difference
+# divided by INSTR_EXTRA gives instructions per request without start-up.
+INSTR_BASE, INSTR_EXTRA = 1000, 10000
 
 IDLE_CONNS = 500
 WS_TARGET = 190000.0
@@ -171,13 +175,13 @@ def free_port():
 class Proc:
     """A server process pinned to SERVER_CPU."""
 
-    def __init__(self, name, argv, tmp, reads_port=True, port=None):
+    def __init__(self, name, argv, tmp, reads_port=True, port=None, wrapper=()):
         self.name = name
         self.log_path = os.path.join(tmp, "%s.%d.log" % (name, int(time.time() * 1000)))
         self.errf = open(self.log_path, "wb")
         self.out_path = self.log_path + ".out"
         self.outf = open(self.out_path, "wb")
-        self.p = subprocess.Popen(["taskset", "-c", SERVER_CPU] + argv,
+        self.p = subprocess.Popen(["taskset", "-c", SERVER_CPU] + list(wrapper) + argv,
                                   stdout=self.outf, stderr=self.errf, stdin=subprocess.DEVNULL,
                                   start_new_session=True)
         self.pid = self.p.pid  # taskset execs the server: same pid
@@ -188,7 +192,7 @@ class Proc:
 
     def _read_port(self):
         """Waits for the first stdout line, "Listening on port N"."""
-        deadline = time.time() + 10
+        deadline = time.time() + 30
         while True:
             with open(self.out_path, "rb") as f:
                 buf = f.read()
@@ -204,7 +208,7 @@ class Proc:
         return int(m.group(1))
 
     def _wait_listening(self):
-        deadline = time.time() + 10
+        deadline = time.time() + 30
         while time.time() < deadline:
             if self.p.poll() is not None:
                 raise RuntimeError("%s exited early (see %s)" % (self.name, self.log_path))
@@ -243,10 +247,11 @@ class Proc:
         self.outf.close()
 
 
-def start_ours(kind, tmp, docroot):
+def start_ours(kind, tmp, docroot, wrapper=()):
     listen = "127.0.0.1:0"
     if kind == "hello":
-        return Proc("hello_world", [os.path.join(BUILD, "examples", "hello_world"), listen], tmp)
+        return Proc("hello_world", [os.path.join(BUILD, "examples", "hello_world"), listen], tmp,
+                    wrapper=wrapper)
     if kind == "ws":
         return Proc("websocket_echo", [os.path.join(BUILD, "examples", "websocket_echo"), listen], tmp)
     if kind == "ws_floor":
@@ -257,7 +262,7 @@ def start_ours(kind, tmp, docroot):
     raise ValueError(kind)
 
 
-def start_nginx(nginx, tmp, docroot):
+def start_nginx(nginx, tmp, docroot, wrapper=()):
     ntmp = tempfile.mkdtemp(prefix="nginx.", dir=tmp)
     for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         os.makedirs(os.path.join(ntmp, d), exist_ok=True)
@@ -266,7 +271,7 @@ def start_nginx(nginx, tmp, docroot):
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(tmp=ntmp, port=port, docroot=docroot))
     argv = [nginx, "-p", ntmp, "-c", conf, "-e", os.path.join(ntmp, "error.log")]
-    return Proc("nginx", argv, tmp, reads_port=False, port=port)
+    return Proc("nginx", argv, tmp, reads_port=False, port=port, wrapper=wrapper)
 
 
 # ---------------------------------------------------------------- checks
@@ -397,6 +402,39 @@ def run_ws_load(exe, server, conns, duration, depth):
         if not kv:
             r["errors"] = max(r["errors"], 1)
     return r
+
+
+def drive_keepalive(port, n, conns=10):
+    """n GET /hello requests over `conns` keep-alive connections."""
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(conns)]
+    for i in range(n):
+        c = clients[i % conns]
+        c.request("GET", "/hello")
+        r = c.getresponse()
+        r.read()
+        if r.status != 200:
+            raise RuntimeError("status %d" % r.status)
+    for c in clients:
+        c.close()
+
+
+def callgrind_instructions(start_fn, tmp, label):
+    """User-space instructions per keep-alive request (callgrind), start-up
+    excluded: runs with INSTR_BASE and INSTR_BASE + INSTR_EXTRA requests."""
+    totals = []
+    for n in (INSTR_BASE, INSTR_BASE + INSTR_EXTRA):
+        out = os.path.join(tmp, "callgrind.%s.%d.out" % (label, n))
+        srv = start_fn(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out])
+        try:
+            drive_keepalive(srv.port, n)
+        finally:
+            srv.stop()
+        with open(out) as f:
+            m = re.search(r"^summary:\s*(\d+)", f.read(), re.M)
+        if not m:
+            raise RuntimeError("no callgrind summary in " + out)
+        totals.append(int(m.group(1)))
+    return (totals[1] - totals[0]) / INSTR_EXTRA
 
 
 def open_idle(port, n):
@@ -743,6 +781,23 @@ def main():
                     log("rss             %-11s rep %d: fresh %d KiB, %d idle conns %d KiB (%d still open)" % (
                         label, rep + 1, fresh, IDLE_CONNS, idle, alive))
             summary.append(dict(case="rss", kind="rss", per=per))
+
+        # ---- instructions per request under callgrind (deterministic)
+        if INSTR_CASE in selected:
+            valgrind = find_tool("valgrind")
+            if valgrind is None:
+                log("instr_hello: skipped: valgrind is not installed (sudo apt-get install valgrind)")
+            else:
+                ours = callgrind_instructions(
+                    lambda w: start_ours("hello", tmp, docroot, wrapper=w), tmp, "ours")
+                peer = callgrind_instructions(
+                    lambda w: start_nginx(tools["nginx"], tmp, docroot, wrapper=w), tmp, "nginx")
+                log("instr_hello     ours %.0f, nginx %.0f user-space instructions per request" % (ours, peer))
+                rows.append(dict(case=INSTR_CASE, server="ours", rep=1, connections=10,
+                                 note="%.0f instructions per request" % ours))
+                rows.append(dict(case=INSTR_CASE, server="nginx", rep=1, connections=10,
+                                 note="%.0f instructions per request" % peer))
+                summary.append(dict(case=INSTR_CASE, kind="instr", ours=ours, peer=peer))
     finally:
         for s in servers.values():
             s.stop()
@@ -821,6 +876,13 @@ def write_reports(args, tools, rows, summary, elapsed):
                               busy="%s / %s" % (busy_pct(o, "cpu_s"), busy_pct(fl, "cpu_s")),
                               gen="%s / %s" % (busy_pct(o, "client_cpu_s"), busy_pct(fl, "client_cpu_s")),
                               target=target, result="" if ok is None else ("PASS" if ok else "FAIL")))
+        elif s["kind"] == "instr":
+            rr = ratio(s["ours"], s["peer"])
+            bars.append(("HELLO INSTR/REQ / NGINX", rr, None if rr is None else rr <= 1.0))
+            table.append(dict(title="hello keep-alive c=10 under callgrind (user space only)",
+                              metric="instructions/req", ours=fmt(s["ours"]), nginx=fmt(s["peer"]),
+                              ratio=fmt(rr, 2), ocpu="-", ncpu="-", cratio="-", errs="-", busy="-",
+                              gen="-", target="", result=""))
         elif s["kind"] == "rss":
             per = s["per"]
             for idx, title in ((0, "RSS fresh"), (1, "RSS with %d idle keep-alive conns" % IDLE_CONNS)):

@@ -130,6 +130,9 @@ impl Server {
             }
         }
         let limits = self.read_limits();
+        // One walk list for the rest of the iteration: records are freed
+        // only by the sweep at its end. Connections accepted (or created by
+        // callbacks) after this point are served where they are created.
         let list = self.snapshot();
         for &c in &list {
             c.with(|c| {
@@ -141,11 +144,11 @@ impl Server {
                 }
             });
         }
-        self.recycle(list);
 
         if sys::select(&mut read, &mut write, timeout).is_err() {
             // Only EBADF/EINVAL get here (a user closed one of our
             // descriptors): sleep instead of spinning.
+            self.recycle(list);
             std::thread::sleep(timeout.min(Duration::from_millis(100)));
             return self.connection_count();
         }
@@ -153,16 +156,13 @@ impl Server {
         clock::refresh();
         if read.contains(self.wakeup.read_fd()) {
             self.handle_messages();
-            let list = self.snapshot();
             for &c in &list {
                 self.process_pending(c);
             }
-            self.recycle(list);
         }
         if listener >= 0 && read.contains(listener) {
             self.accept_connections(listener);
         }
-        let list = self.snapshot();
         for &c in &list {
             let fd = c.with(|c| c.fd);
             if write.contains(fd) {
@@ -176,10 +176,8 @@ impl Server {
                 self.read_and_process(c);
             }
         }
-        self.recycle(list);
         // Output queued by wakeup callbacks or other connections' handlers
         // goes out now rather than after the next select().
-        let list = self.snapshot();
         for &c in &list {
             if c.with(|c| c.needs_flush()) {
                 self.flush(c);
