@@ -1460,3 +1460,35 @@ fn mg_http_error_replaces_error_pages() {
     let r = get(&mut c, "/hello.txt");
     assert_eq!((r.status, r.body.as_slice()), (200, HELLO));
 }
+
+/// Request buffers are shared between connections through a pool: a
+/// connection whose own head never parsed must not show another client's
+/// request (here in the error redirect's `orig_uri` and `query_string`).
+#[test]
+fn error_redirect_never_shows_another_connections_request() {
+    let s = web(&[
+        "-url_rewrites",
+        "400=/err,408=/err",
+        "-request_timeout_ms",
+        "300",
+    ]);
+    let mut a = s.connect();
+    let r = get(&mut a, "/secret-path?token=hunter2");
+    assert_eq!(r.status, 404);
+
+    let bad = exchange(s.port, b"BAD REQUEST LINE\x01\r\n\r\n");
+    let bad = String::from_utf8_lossy(&bad).into_owned();
+    assert!(bad.starts_with("HTTP/1.1 302"), "{bad}");
+    assert!(bad.contains("Location: /err?code=400"), "{bad}");
+    assert!(!bad.contains("secret") && !bad.contains("hunter2"), "{bad}");
+
+    // A head that never completes: 408 after request_timeout_ms.
+    let partial = exchange_open(s.port, b"GET /partial");
+    let partial = String::from_utf8_lossy(&partial).into_owned();
+    assert!(partial.contains("code=408"), "{partial}");
+    assert!(
+        !partial.contains("secret") && !partial.contains("hunter2"),
+        "{partial}"
+    );
+    drop(a);
+}

@@ -337,6 +337,11 @@ impl Server {
             }
         }
         self.read_buf.set(read_buf);
+        if !got && c.stage == Stage::Head && c.recv.is_empty() {
+            // Nothing came (a fresh connection yet to send, a spurious
+            // wakeup): an idle connection keeps no lent buffers.
+            self.reclaim_buffers(c);
+        }
         if c.peer_closed && c.linger_until.is_some() {
             c.close_now = true;
         }

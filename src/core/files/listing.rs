@@ -147,8 +147,8 @@ fn push_url_encoded(out: &mut Vec<u8>, name: &[u8]) {
 }
 
 /// The 5.4 size column: bytes below 1 KiB, then `%.1fk`, `%.1fM`, `%.1fG`
-/// (one decimal, rounded half up; integer arithmetic keeps the float
-/// formatting code out of the binary).
+/// (one decimal, exact halves to even as printf does; integer arithmetic
+/// keeps the float formatting code out of the binary).
 pub fn format_size(size: u64) -> String {
     let (unit, suffix) = match size {
         0..0x400 => return size.to_string(),
@@ -156,7 +156,11 @@ pub fn format_size(size: u64) -> String {
         0x10_0000..0x4000_0000 => (1u128 << 20, 'M'),
         _ => (1u128 << 30, 'G'),
     };
-    let tenths = (u128::from(size) * 10 + unit / 2) / unit;
+    let scaled = u128::from(size) * 10;
+    let (mut tenths, rest) = (scaled / unit, scaled % unit);
+    if rest * 2 > unit || (rest * 2 == unit && tenths % 2 == 1) {
+        tenths += 1;
+    }
     format!("{}.{}{}", tenths / 10, tenths % 10, suffix)
 }
 
@@ -285,6 +289,11 @@ mod tests {
         assert_eq!(format_size(1023), "1023");
         assert_eq!(format_size(1024), "1.0k");
         assert_eq!(format_size(1536), "1.5k");
+        // Exact halves go to the even digit, like printf's %.1f.
+        assert_eq!(format_size(1280), "1.2k");
+        assert_eq!(format_size(3328), "3.2k");
+        assert_eq!(format_size(1024 + 1024 * 3 / 20 + 1), "1.2k");
+        assert_eq!(format_size(7 << 20 | 3 << 18), "7.8M");
         assert_eq!(format_size((1 << 20) - 1), "1024.0k");
         assert_eq!(format_size(1 << 20), "1.0M");
         assert_eq!(format_size(5 * (1 << 20) + (1 << 19)), "5.5M");

@@ -244,7 +244,12 @@ impl RequestHead {
     /// memory. The public fields must no longer point here
     /// (`Connection::reset_request_fields`).
     pub fn release(&mut self) -> Option<Box<HeadStrings>> {
-        self.strings.take()
+        let mut strings = self.strings.take()?;
+        // Emptied here, so a connection that borrows it never sees another
+        // client's request (e.g. in an error redirect before its own head
+        // has parsed).
+        strings.clear();
+        Some(strings)
     }
 
     /// Gives this head a spare to parse into (its allocations are reused).
@@ -331,6 +336,13 @@ pub struct HeadStrings {
 }
 
 impl HeadStrings {
+    /// Forgets every string, keeping the allocations.
+    fn clear(&mut self) {
+        self.storage.clear();
+        self.headers.clear();
+        (self.method, self.uri, self.version, self.query) = (0, 0, 0, None);
+    }
+
     /// Bytes held by this record's buffers.
     pub fn capacity(&self) -> usize {
         self.storage.capacity() + self.headers.capacity() * std::mem::size_of::<(u32, u32)>()
@@ -430,7 +442,16 @@ mod tests {
     #[test]
     fn released_head_reads_as_empty_and_parses_again() {
         let mut h = parse("GET /a?q HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        h.release();
+        let spare = h.release().expect("parsed strings");
+        // What another connection borrows says nothing of this request.
+        let mut other = RequestHead::default();
+        other.reuse(spare);
+        assert!(other.has_strings());
+        assert_eq!(
+            (other.method(), other.uri(), other.query()),
+            (&b""[..], &b""[..], None)
+        );
+        assert_eq!(other.header(b"Host"), None);
         assert_eq!(h.method(), b"");
         assert_eq!(h.uri(), b"");
         assert_eq!(h.query(), None);
