@@ -93,10 +93,12 @@ lint:
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/share/mongoose
 	install -m 644 $(BUILD)/libmongoose.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(BUILD)/libmongoose.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/mongoose.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 src/shim/footprint.ld $(DESTDIR)$(PREFIX)/share/mongoose/
 	sed 's|^prefix=.*|prefix=$(PREFIX)|' $(BUILD)/mongoose.pc > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mongoose.pc
 
 clean:

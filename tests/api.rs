@@ -332,3 +332,64 @@ fn pkg_config_file() {
         );
     }
 }
+
+/// `make install` puts the libraries, header, pkg-config file and the
+/// footprint linker script under DESTDIR/PREFIX, and a program builds from
+/// the installed files alone with the README's footprint recipe.
+#[test]
+fn make_install_and_the_footprint_recipe() {
+    let dest = std::env::temp_dir().join(format!("mg-install-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dest);
+    let out = Command::new("make")
+        .args(["-s", "install", "PREFIX=/opt/mg"])
+        .arg(format!("DESTDIR={}", dest.display()))
+        .current_dir(root())
+        .output()
+        .expect("run make install");
+    assert!(
+        out.status.success(),
+        "make install failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prefix = dest.join("opt/mg");
+    for file in [
+        "lib/libmongoose.a",
+        "lib/libmongoose.so",
+        "lib/pkgconfig/mongoose.pc",
+        "include/mongoose.h",
+        "share/mongoose/footprint.ld",
+    ] {
+        assert!(prefix.join(file).is_file(), "{file} not installed");
+    }
+    let pc = std::fs::read_to_string(prefix.join("lib/pkgconfig/mongoose.pc")).unwrap();
+    assert!(pc.lines().any(|l| l == "prefix=/opt/mg"), "{pc}");
+
+    let bin = dest.join("hello_world");
+    let cc = Command::new("cc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
+        .arg(prefix.join("include"))
+        .arg(root().join("c_examples/hello_world.c"))
+        .arg(prefix.join("lib/libmongoose.a"))
+        .args(["-Wl,--gc-sections", "-static-libgcc"])
+        .arg(format!(
+            "-Wl,-T,{}",
+            prefix.join("share/mongoose/footprint.ld").display()
+        ))
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&bin)
+        .output()
+        .expect("run cc");
+    assert!(
+        cc.status.success(),
+        "footprint build failed:\n{}",
+        String::from_utf8_lossy(&cc.stderr)
+    );
+    let s = Server::start(&bin, &["0"]);
+    let mut conn = s.connect();
+    let r = get(&mut conn, "/installed");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("[/installed]"), "{}", r.text());
+    drop(conn);
+    s.stop();
+    let _ = std::fs::remove_dir_all(&dest);
+}
