@@ -340,16 +340,12 @@ fn pkg_config_file() {
 fn make_install_and_the_footprint_recipe() {
     let dest = std::env::temp_dir().join(format!("mg-install-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dest);
-    let out = Command::new("make")
-        .args(["-s", "install", "PREFIX=/opt/mg"])
-        .arg(format!("DESTDIR={}", dest.display()))
-        .current_dir(root())
-        .output()
-        .expect("run make install");
-    assert!(
-        out.status.success(),
-        "make install failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        Command::new("make")
+            .args(["-s", "install", "PREFIX=/opt/mg"])
+            .arg(format!("DESTDIR={}", dest.display()))
+            .current_dir(root()),
+        "make install",
     );
     let prefix = dest.join("opt/mg");
     for file in [
@@ -365,24 +361,20 @@ fn make_install_and_the_footprint_recipe() {
     assert!(pc.lines().any(|l| l == "prefix=/opt/mg"), "{pc}");
 
     let bin = dest.join("hello_world");
-    let cc = Command::new("cc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
-        .arg(prefix.join("include"))
-        .arg(root().join("c_examples/hello_world.c"))
-        .arg(prefix.join("lib/libmongoose.a"))
-        .args(["-Wl,--gc-sections", "-static-libgcc"])
-        .arg(format!(
-            "-Wl,-T,{}",
-            prefix.join("share/mongoose/footprint.ld").display()
-        ))
-        .args(["-lpthread", "-ldl", "-lm", "-o"])
-        .arg(&bin)
-        .output()
-        .expect("run cc");
-    assert!(
-        cc.status.success(),
-        "footprint build failed:\n{}",
-        String::from_utf8_lossy(&cc.stderr)
+    succeed(
+        Command::new("cc")
+            .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
+            .arg(prefix.join("include"))
+            .arg(root().join("c_examples/hello_world.c"))
+            .arg(prefix.join("lib/libmongoose.a"))
+            .args(["-Wl,--gc-sections", "-static-libgcc"])
+            .arg(format!(
+                "-Wl,-T,{}",
+                prefix.join("share/mongoose/footprint.ld").display()
+            ))
+            .args(["-lpthread", "-ldl", "-lm", "-o"])
+            .arg(&bin),
+        "the footprint build",
     );
     let s = Server::start(&bin, &["0"]);
     let mut conn = s.connect();
@@ -392,4 +384,16 @@ fn make_install_and_the_footprint_recipe() {
     drop(conn);
     s.stop();
     let _ = std::fs::remove_dir_all(&dest);
+}
+
+/// Runs `cmd` and fails the test, with its stderr, unless it succeeds.
+fn succeed(cmd: &mut Command, what: &str) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -19,29 +19,21 @@ pub fn has_token(value: &[u8], token: &[u8]) -> bool {
 /// `write!`: the formatting machinery costs more than the rest of a small
 /// reply.)
 pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+    push_digits(out, n, 10);
 }
 
 /// Appends `n` in upper-case hexadecimal (chunk sizes).
 pub fn push_hex(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 16];
+    push_digits(out, n, 16);
+}
+
+fn push_digits(out: &mut Vec<u8>, mut n: u64, base: u64) {
+    let mut digits = [0u8; 20]; // u64::MAX has 20 decimal digits
     let mut at = digits.len();
-    let mut n = n;
     loop {
         at -= 1;
-        digits[at] = b"0123456789ABCDEF"[(n & 15) as usize];
-        n >>= 4;
+        digits[at] = b"0123456789ABCDEF"[(n % base) as usize];
+        n /= base;
         if n == 0 {
             break;
         }
