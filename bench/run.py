@@ -665,15 +665,15 @@ def chart(bars, title, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--duration", type=float, default=5.0, help="seconds per run (default 5)")
-    ap.add_argument("--reps", type=int, default=3, help="runs per case and server (default 3)")
-    ap.add_argument("--quick", action="store_true", help="~1 minute smoke run (1 s runs)")
+    ap.add_argument("--duration", type=float, default=4.0, help="seconds per run (default 4)")
+    ap.add_argument("--reps", type=int, default=5, help="runs per case and server (default 5)")
+    ap.add_argument("--quick", action="store_true", help="~1 minute smoke run (2 x 1 s runs)")
     ap.add_argument("--cases", default="", help="comma-separated subset of: " + ",".join(ALL_CASES))
     ap.add_argument("--ws-depth", type=int, default=1, help="WebSocket messages in flight per connection")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args()
     if args.quick:
-        args.duration = 1.0
+        args.duration, args.reps = 1.0, 2
     selected = set(args.cases.split(",")) if args.cases else set(ALL_CASES)
     unknown = selected - set(ALL_CASES)
     if unknown:
