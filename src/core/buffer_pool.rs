@@ -10,10 +10,10 @@
 use super::http::request::HeadStrings;
 
 /// Most spares of each kind kept (the rest are freed).
-const MAX_SPARES: usize = 32;
+const MAX_SPARES: usize = 16;
 /// Larger buffers are freed rather than kept (a big upload's buffer must
 /// not stay resident on behalf of small requests).
-const MAX_SPARE_CAPACITY: usize = 16 * 1024;
+const MAX_SPARE_CAPACITY: usize = 8 * 1024;
 
 #[derive(Default)]
 pub struct BufferPool {
