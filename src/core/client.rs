@@ -42,7 +42,7 @@ impl Server {
         conn.server = self;
         conn.stage = Stage::Connecting;
         let c = ConnPtr::from_box(conn);
-        self.conns.borrow_mut().push(c);
+        self.add_connection(c);
         Some(c)
     }
 

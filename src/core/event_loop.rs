@@ -163,16 +163,21 @@ impl Server {
         if listener >= 0 && read.contains(listener) {
             self.accept_connections(listener);
         }
-        for &c in &list {
-            let fd = c.with(|c| c.fd);
-            if write.contains(fd) {
+        // Only the sockets select() reported. Their descriptors stay open
+        // (and theirs) until the sweep, so the table cannot have moved on.
+        for fd in read.union_iter(&write) {
+            let (readable, writable) = (read.contains(fd), write.contains(fd));
+            let Some(c) = self.connection_by_fd(fd) else {
+                continue; // the listener or the wakeup socket
+            };
+            if writable {
                 if c.with(|c| c.stage == Stage::Connecting) {
                     self.finish_connect(c);
                 } else {
                     self.flush(c);
                 }
             }
-            if read.contains(fd) {
+            if readable {
                 self.read_and_process(c);
             }
         }
@@ -225,7 +230,7 @@ impl Server {
                         Connection::new(fd, peer, sys::local_addr(fd), self.server_param);
                     conn.server = self;
                     let c = ConnPtr::from_box(conn);
-                    self.conns.borrow_mut().push(c);
+                    self.add_connection(c);
                     // The request is often already there: skip a select().
                     self.read_and_process(c);
                 }
@@ -493,7 +498,7 @@ impl Server {
                 self.call(c, mg_event::MG_CLOSE);
             }
         }
-        self.conns.borrow_mut().retain(|c| !doomed.contains(c));
+        self.remove_connections(&doomed);
         for c in doomed {
             c.with(|c| {
                 sys::close(c.fd);

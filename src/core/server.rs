@@ -29,6 +29,9 @@ pub struct Server {
     pub listener: Cell<RawFd>,
     /// Connections, oldest first (5.4 iterates newest first).
     pub conns: RefCell<Vec<ConnPtr>>,
+    /// The same connections by descriptor, so the sockets select() found
+    /// ready are served without walking every connection.
+    by_fd: RefCell<Vec<Option<ConnPtr>>>,
     pub wakeup: Wakeup,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
@@ -57,6 +60,7 @@ impl Server {
             options: RefCell::new(Options::default()),
             listener: Cell::new(-1),
             conns: RefCell::new(Vec::new()),
+            by_fd: RefCell::new(Vec::new()),
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
             acl: RefCell::new(None),
@@ -79,6 +83,39 @@ impl Server {
             Some(h) => call_handler(h, c, event),
             None => 0,
         }
+    }
+
+    /// Adds a new connection (accepted or outgoing) to the server.
+    pub fn add_connection(&self, c: ConnPtr) {
+        let fd = c.with(|c| c.fd);
+        self.conns.borrow_mut().push(c);
+        if let Ok(i) = usize::try_from(fd) {
+            let mut by_fd = self.by_fd.borrow_mut();
+            if by_fd.len() <= i {
+                by_fd.resize(i + 1, None);
+            }
+            by_fd[i] = Some(c);
+        }
+    }
+
+    /// Removes connections (the sweep, before freeing them).
+    pub fn remove_connections(&self, doomed: &[ConnPtr]) {
+        self.conns.borrow_mut().retain(|c| !doomed.contains(c));
+        let mut by_fd = self.by_fd.borrow_mut();
+        for c in doomed {
+            let fd = c.with(|c| c.fd);
+            if let Some(slot) = usize::try_from(fd).ok().and_then(|i| by_fd.get_mut(i)) {
+                if *slot == Some(*c) {
+                    *slot = None;
+                }
+            }
+        }
+    }
+
+    /// The connection using descriptor `fd`, if any.
+    pub fn connection_by_fd(&self, fd: i32) -> Option<ConnPtr> {
+        let i = usize::try_from(fd).ok()?;
+        self.by_fd.borrow().get(i).copied().flatten()
     }
 
     /// Connections newest first, copied so callbacks may run while walking.

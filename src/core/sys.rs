@@ -72,7 +72,37 @@ impl FdSet {
     pub fn max(&self) -> RawFd {
         self.max
     }
+
+    /// The set's words: bit `fd % BITS` of word `fd / BITS` is `fd`, the
+    /// layout FD_SET/FD_ISSET use.
+    fn words(&self) -> &[libc::c_ulong; FD_WORDS] {
+        // SAFETY: on Linux an fd_set is exactly FD_SETSIZE bits stored as
+        // an array of c_ulong (size checked at compile time below); the
+        // reference borrows `self.set` for its lifetime.
+        unsafe { &*(&self.set as *const libc::fd_set).cast::<[libc::c_ulong; FD_WORDS]>() }
+    }
+
+    /// The descriptors in `self` or `other`, ascending. Word by word, so
+    /// the cost follows the ready descriptors, not the descriptor range.
+    pub fn union_iter<'a>(&'a self, other: &'a FdSet) -> impl Iterator<Item = RawFd> + 'a {
+        let (a, b) = (self.words(), other.words());
+        (0..FD_WORDS).flat_map(move |w| {
+            let mut bits = a[w] | b[w];
+            std::iter::from_fn(move || {
+                if bits == 0 {
+                    return None;
+                }
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                Some((w * WORD_BITS) as RawFd + bit as RawFd)
+            })
+        })
+    }
 }
+
+const WORD_BITS: usize = 8 * std::mem::size_of::<libc::c_ulong>();
+const FD_WORDS: usize = libc::FD_SETSIZE / WORD_BITS;
+const _: () = assert!(std::mem::size_of::<libc::fd_set>() == FD_WORDS * (WORD_BITS / 8));
 
 /// `select()` on the two sets for at most `timeout`. Returns the number of
 /// ready descriptors; `EINTR` is reported as `Ok(0)` so callers simply poll
@@ -572,5 +602,28 @@ fn socket_name(fd: RawFd, call: NameCall) -> Option<SocketAddr> {
         from_sockaddr(&storage)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod fd_set_tests {
+    use super::FdSet;
+
+    #[test]
+    fn union_iter_lists_both_sets_in_order() {
+        let (mut a, mut b) = (FdSet::new(), FdSet::new());
+        for fd in [0, 5, 63, 64, 700, 1023] {
+            assert!(a.insert(fd));
+        }
+        for fd in [5, 6, 128, 1023] {
+            assert!(b.insert(fd));
+        }
+        assert!(!a.insert(1024) && !a.insert(-1));
+        let got: Vec<_> = a.union_iter(&b).collect();
+        assert_eq!(got, [0, 5, 6, 63, 64, 128, 700, 1023]);
+        for fd in got {
+            assert!(a.contains(fd) || b.contains(fd));
+        }
+        assert_eq!(FdSet::new().union_iter(&FdSet::new()).count(), 0);
     }
 }

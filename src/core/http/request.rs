@@ -103,7 +103,14 @@ impl RequestHead {
             Some(q) => (&target[..q], Some(&target[q + 1..])),
             None => (target, None),
         };
-        let mut uri = Vec::with_capacity(raw_path.len());
+        // Decoded in the strings' scratch buffer (reused from request to
+        // request, like the strings themselves).
+        let mut uri = self
+            .strings
+            .as_mut()
+            .map(|s| std::mem::take(&mut s.scratch))
+            .unwrap_or_default();
+        uri.clear();
         path::percent_decode_into(raw_path, &mut uri);
         path::remove_double_dots_and_slashes(&mut uri);
         if uri.contains(&0) || !path::is_valid_target(&uri) {
@@ -125,6 +132,9 @@ impl RequestHead {
 
         let version: &[u8] = if minor == 0 { b"1.0" } else { b"1.1" };
         self.store_strings(method, &uri, version, query, req.headers);
+        if let Some(strings) = self.strings.as_mut() {
+            strings.scratch = uri;
+        }
         self.head_len = skip + n;
         self.framing = Some(framing);
         self.keep_alive = keep_alive;
@@ -318,7 +328,15 @@ impl RequestHead {
         let s = self.strings.as_ref()?;
         s.headers
             .iter()
-            .find(|&&(n, _)| s.string(n).eq_ignore_ascii_case(name))
+            .find(|&&(n, v)| {
+                // A name is stored right before its value, NUL between:
+                // its length is known without scanning for the NUL.
+                let (n, v) = (n as usize, v as usize);
+                v - n - 1 == name.len()
+                    && s.storage
+                        .get(n..v - 1)
+                        .is_some_and(|stored| stored.eq_ignore_ascii_case(name))
+            })
             .map(|&(_, v)| s.string(v))
     }
 }
@@ -333,6 +351,8 @@ pub struct HeadStrings {
     version: u32,
     query: Option<u32>,
     headers: Vec<(u32, u32)>,
+    /// Where the request target is decoded before it is stored.
+    scratch: Vec<u8>,
 }
 
 impl HeadStrings {
@@ -340,12 +360,15 @@ impl HeadStrings {
     fn clear(&mut self) {
         self.storage.clear();
         self.headers.clear();
+        self.scratch.clear();
         (self.method, self.uri, self.version, self.query) = (0, 0, 0, None);
     }
 
     /// Bytes held by this record's buffers.
     pub fn capacity(&self) -> usize {
-        self.storage.capacity() + self.headers.capacity() * std::mem::size_of::<(u32, u32)>()
+        self.storage.capacity()
+            + self.scratch.capacity()
+            + self.headers.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 
     fn string(&self, off: u32) -> &[u8] {
