@@ -121,6 +121,23 @@ fn request_fields_are_filled() {
     assert!(t.ends_with("content_len=5\nbody=hello"), "{t}");
 }
 
+/// `local_ip`/`local_port` are the accepting socket's address, whether the
+/// listener is bound to one address (taken from it) or to all of them
+/// (asked of each connection).
+#[test]
+fn local_address_is_the_accepting_sockets() {
+    for listen in ["0", "127.0.0.1:0"] {
+        let srv = start_test_server(&[listen]);
+        let r = get(&mut srv.connect(), "/echo");
+        let t = r.text();
+        assert!(t.contains("local=127.0.0.1:1\n"), "{listen}: {t}");
+        assert!(
+            t.contains(&format!("local_port={}\n", srv.port)),
+            "{listen}: {t}"
+        );
+    }
+}
+
 #[test]
 fn uri_is_decoded_and_cleaned() {
     let srv = start_test_server(&[]);

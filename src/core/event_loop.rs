@@ -227,7 +227,7 @@ impl Server {
                         }
                     }
                     let mut conn =
-                        Connection::new(fd, peer, sys::local_addr(fd), self.server_param);
+                        Connection::new(fd, peer, self.local_addr_of(fd), self.server_param);
                     conn.server = self;
                     let c = ConnPtr::from_box(conn);
                     self.add_connection(c);
@@ -371,6 +371,11 @@ impl Server {
                     .give_bytes(std::mem::take(&mut c.send));
             }
         });
+    }
+
+    /// The local address of an accepted connection.
+    fn local_addr_of(&self, fd: i32) -> Option<std::net::SocketAddr> {
+        self.listener_addr.get().or_else(|| sys::local_addr(fd))
     }
 
     /// Gives a connection that is about to receive a request warm buffers

@@ -27,6 +27,10 @@ pub struct Server {
     pub options: RefCell<Options>,
     /// Listening socket, -1 when none.
     pub listener: Cell<RawFd>,
+    /// The listener's address when it is bound to one address (not a
+    /// wildcard): then it is every accepted connection's local address,
+    /// and no getsockname() per connection is needed.
+    pub listener_addr: Cell<Option<std::net::SocketAddr>>,
     /// Connections, oldest first (5.4 iterates newest first).
     pub conns: RefCell<Vec<ConnPtr>>,
     /// The same connections by descriptor, so the sockets select() found
@@ -59,6 +63,7 @@ impl Server {
             server_param,
             options: RefCell::new(Options::default()),
             listener: Cell::new(-1),
+            listener_addr: Cell::new(None),
             conns: RefCell::new(Vec::new()),
             by_fd: RefCell::new(Vec::new()),
             wakeup: Wakeup::new()?,
@@ -234,6 +239,9 @@ impl Server {
     /// listening socket, releasing the previous one.
     pub fn replace_listener(&self, fd: RawFd) {
         let old = self.listener.replace(fd);
+        let bound = (fd >= 0).then(|| sys::local_addr(fd)).flatten();
+        self.listener_addr
+            .set(bound.filter(|a| !a.ip().is_unspecified()));
         if old >= 0 && old != fd {
             listener::release(old);
         }

@@ -104,6 +104,7 @@ static int on_request(struct mg_connection *conn) {
                    conn->query_string == NULL ? "(null)" : conn->query_string);
     mg_printf_data(conn, "remote=%s:%d\nlocal=%s:%d\n", conn->remote_ip,
                    conn->remote_port > 0 ? 1 : 0, conn->local_ip, conn->local_port > 0 ? 1 : 0);
+    mg_printf_data(conn, "local_port=%d\n", conn->local_port);
     mg_printf_data(conn, "num_headers=%d\n", conn->num_headers);
     for (i = 0; i < conn->num_headers; i++) {
       mg_printf_data(conn, "header %s: %s\n", conn->http_headers[i].name,
