@@ -153,3 +153,18 @@ fn two_servers_share_one_listening_socket() {
     srv.stop();
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+/// Output queued for a connection accepted in the same `mg_poll_server()`
+/// call (by another connection's handler) leaves in that call.
+#[test]
+fn output_for_a_connection_accepted_in_the_same_poll_is_flushed() {
+    let bin = compile_c("same_poll_flush", &[]);
+    let out = std::process::Command::new(&bin)
+        .output()
+        .expect("run same_poll_flush");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

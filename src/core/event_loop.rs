@@ -132,8 +132,10 @@ impl Server {
         let limits = self.read_limits();
         // One walk list for the rest of the iteration: records are freed
         // only by the sweep at its end. Connections accepted (or created by
-        // callbacks) after this point are served where they are created.
+        // callbacks) after this point are served where they are created,
+        // and flushed below with the rest.
         let list = self.snapshot();
+        let known = list.len();
         for &c in &list {
             c.with(|c| {
                 if limits.budget(c) > 0 {
@@ -160,7 +162,9 @@ impl Server {
                 self.process_pending(c);
             }
         }
-        if listener >= 0 && read.contains(listener) {
+        // (Only if a wakeup callback did not replace the listener meanwhile:
+        // its old descriptor number may already belong to another socket.)
+        if listener >= 0 && read.contains(listener) && self.listener.get() == listener {
             self.accept_connections(listener);
         }
         // Only the sockets select() reported. Their descriptors stay open
@@ -182,8 +186,11 @@ impl Server {
             }
         }
         // Output queued by wakeup callbacks or other connections' handlers
-        // goes out now rather than after the next select().
-        for &c in &list {
+        // goes out now rather than after the next select(), including on
+        // connections added since `list` was taken (the list of connections
+        // only grows until the sweep, so they are the ones past `known`).
+        let added: Vec<ConnPtr> = self.conns.borrow().iter().skip(known).copied().collect();
+        for &c in list.iter().chain(&added) {
             if c.with(|c| c.needs_flush()) {
                 self.flush(c);
             }

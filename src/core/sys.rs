@@ -2,6 +2,11 @@
 //! fd sets, the wakeup socket pair and signals. Each wrapper returns
 //! `io::Result` and the rest of the crate stays safe Rust.
 
+// accept4, sendfile, TCP_CORK, openat2 and the fd_set layout read by
+// `FdSet::words` are Linux's.
+#[cfg(not(target_os = "linux"))]
+compile_error!("this library targets Linux (see src/core/sys.rs)");
+
 use std::io;
 use std::mem::{size_of, zeroed, MaybeUninit};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
