@@ -19,21 +19,23 @@ pub fn has_token(value: &[u8], token: &[u8]) -> bool {
 /// `write!`: the formatting machinery costs more than the rest of a small
 /// reply.)
 pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
-    push_digits(out, n, 10);
+    push_digits::<10>(out, n);
 }
 
 /// Appends `n` in upper-case hexadecimal (chunk sizes).
 pub fn push_hex(out: &mut Vec<u8>, n: u64) {
-    push_digits(out, n, 16);
+    push_digits::<16>(out, n);
 }
 
-fn push_digits(out: &mut Vec<u8>, mut n: u64, base: u64) {
+/// (The base is a constant so that the divisions compile to multiplies
+/// and shifts.)
+fn push_digits<const BASE: u64>(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20]; // u64::MAX has 20 decimal digits
     let mut at = digits.len();
     loop {
         at -= 1;
-        digits[at] = b"0123456789ABCDEF"[(n % base) as usize];
-        n /= base;
+        digits[at] = b"0123456789ABCDEF"[(n % BASE) as usize];
+        n /= BASE;
         if n == 0 {
             break;
         }
