@@ -287,20 +287,33 @@ fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
         SocketAddr::V4(a) => Some(*a.ip()),
         SocketAddr::V6(a) => a.ip().to_ipv4_mapped(),
     };
-    let mut text = Vec::with_capacity(48);
-    match v4 {
-        Some(ip) => {
-            for (i, octet) in ip.octets().into_iter().enumerate() {
-                if i > 0 {
-                    text.push(b'.');
-                }
-                super::http::push_decimal(&mut text, u64::from(octet));
-            }
+    let Some(ip) = v4 else {
+        let text = addr.ip().to_string();
+        for (d, s) in dst.iter_mut().zip(text.bytes().take(47)) {
+            *d = s as c_char;
         }
-        None => text.extend_from_slice(addr.ip().to_string().as_bytes()),
-    }
-    for (d, s) in dst.iter_mut().zip(text.iter().take(47)) {
-        *d = *s as c_char;
+        return;
+    };
+    let mut at = 0;
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            dst[at] = b'.' as c_char;
+            at += 1;
+        }
+        // At most "255.255.255.255": 15 bytes of the 48.
+        for digit in [octet / 100, octet / 10 % 10, octet % 10]
+            .into_iter()
+            .skip(if octet >= 100 {
+                0
+            } else if octet >= 10 {
+                1
+            } else {
+                2
+            })
+        {
+            dst[at] = (b'0' + digit) as c_char;
+            at += 1;
+        }
     }
 }
 
