@@ -301,17 +301,8 @@ fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
             at += 1;
         }
         // At most "255.255.255.255": 15 bytes of the 48.
-        for digit in [octet / 100, octet / 10 % 10, octet % 10]
-            .into_iter()
-            .skip(if octet >= 100 {
-                0
-            } else if octet >= 10 {
-                1
-            } else {
-                2
-            })
-        {
-            dst[at] = (b'0' + digit) as c_char;
+        for &d in super::http::digits::<10>(u64::from(octet), &mut [0; 20]) {
+            dst[at] = d as c_char;
             at += 1;
         }
     }

@@ -372,10 +372,8 @@ impl Server {
         }
         self.process_pending(c);
         c.with(|c| {
-            if c.is_idle() && c.send.capacity() > 0 {
-                self.pool
-                    .borrow_mut()
-                    .give_bytes(std::mem::take(&mut c.send));
+            if c.is_idle() {
+                self.reclaim_buffers(c);
             }
         });
     }

@@ -265,20 +265,25 @@ fn from_sockaddr(storage: &libc::sockaddr_storage) -> Option<SocketAddr> {
     }
 }
 
-/// Creates a non-blocking, close-on-exec listening TCP socket bound to `addr`.
-pub fn listen_tcp(addr: &SocketAddr) -> io::Result<RawFd> {
+/// A non-blocking, close-on-exec TCP socket of `addr`'s family.
+fn tcp_socket(addr: &SocketAddr) -> io::Result<RawFd> {
     let family = match addr.ip() {
         IpAddr::V4(_) => libc::AF_INET,
         IpAddr::V6(_) => libc::AF_INET6,
     };
     // SAFETY: plain syscall.
-    let fd = check(unsafe {
+    check(unsafe {
         libc::socket(
             family,
             libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
             0,
         )
-    })?;
+    })
+}
+
+/// Creates a non-blocking, close-on-exec listening TCP socket bound to `addr`.
+pub fn listen_tcp(addr: &SocketAddr) -> io::Result<RawFd> {
+    let fd = tcp_socket(addr)?;
     let result = (|| {
         setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
         let (storage, len) = to_sockaddr(addr);
@@ -297,18 +302,7 @@ pub fn listen_tcp(addr: &SocketAddr) -> io::Result<RawFd> {
 /// Starts a non-blocking TCP connect to `addr`. Returns the socket and
 /// whether the connection is still in progress.
 pub fn connect_tcp(addr: &SocketAddr) -> io::Result<(RawFd, bool)> {
-    let family = match addr.ip() {
-        IpAddr::V4(_) => libc::AF_INET,
-        IpAddr::V6(_) => libc::AF_INET6,
-    };
-    // SAFETY: plain syscall.
-    let fd = check(unsafe {
-        libc::socket(
-            family,
-            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            0,
-        )
-    })?;
+    let fd = tcp_socket(addr)?;
     let (storage, len) = to_sockaddr(addr);
     // SAFETY: `storage` holds a valid address of length `len`.
     let ret = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };

@@ -19,28 +19,28 @@ pub fn has_token(value: &[u8], token: &[u8]) -> bool {
 /// `write!`: the formatting machinery costs more than the rest of a small
 /// reply.)
 pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
-    push_digits::<10>(out, n);
+    out.extend_from_slice(digits::<10>(n, &mut [0; 20]));
 }
 
 /// Appends `n` in upper-case hexadecimal (chunk sizes).
 pub fn push_hex(out: &mut Vec<u8>, n: u64) {
-    push_digits::<16>(out, n);
+    out.extend_from_slice(digits::<16>(n, &mut [0; 20]));
 }
 
-/// (The base is a constant so that the divisions compile to multiplies
-/// and shifts.)
-fn push_digits<const BASE: u64>(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20]; // u64::MAX has 20 decimal digits
-    let mut at = digits.len();
+/// Writes `n` in `BASE` at the end of `buf` (u64::MAX has 20 decimal
+/// digits) and returns the digits. (The base is a constant so that the
+/// divisions compile to multiplies and shifts.)
+pub fn digits<const BASE: u64>(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b"0123456789ABCDEF"[(n % BASE) as usize];
+        buf[at] = b"0123456789ABCDEF"[(n % BASE) as usize];
         n /= BASE;
         if n == 0 {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    &buf[at..]
 }
 
 /// Appends `HTTP/1.1 <code> <reason>\r\n`.

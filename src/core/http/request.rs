@@ -215,7 +215,8 @@ impl RequestHead {
         let strings = self.strings.get_or_insert_with(Box::default);
         let storage = &mut strings.storage;
         storage.clear();
-        // One allocation of the right size (it is freed when the request ends).
+        // One allocation of the right size (kept with the strings when they
+        // go back to the server's pool).
         let needed = method.len()
             + uri.len()
             + version.len()
