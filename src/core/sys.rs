@@ -2,7 +2,7 @@
 //! fd sets, the wakeup socket pair and signals. Each wrapper returns
 //! `io::Result` and the rest of the crate stays safe Rust.
 
-// accept4, sendfile, TCP_CORK, openat2 and the fd_set layout read by
+// accept4, sendfile, openat2 and the fd_set layout read by
 // `FdSet::words` are Linux's.
 #[cfg(not(target_os = "linux"))]
 compile_error!("this library targets Linux (see src/core/sys.rs)");
@@ -190,12 +190,6 @@ fn setsockopt_int(
         )
     })?;
     Ok(())
-}
-
-/// `TCP_CORK`: hold partial segments while a reply head and its file body
-/// go out, so the body travels in full-sized segments.
-pub fn set_cork(fd: RawFd, on: bool) -> io::Result<()> {
-    setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_CORK, on as libc::c_int)
 }
 
 pub fn set_nodelay(fd: RawFd) -> io::Result<()> {
