@@ -81,17 +81,18 @@ impl Server {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
         let me = std::thread::current().id();
-        self.io_thread.with(|owner| *owner = Some(me));
+        if self.io_thread_stored.get() != Some(me) {
+            self.io_thread.with(|owner| *owner = Some(me));
+            self.io_thread_stored.set(Some(me));
+        }
 
         let now = clock::refresh();
         // Timeouts are coarse: checking them every few milliseconds is
         // plenty, and keeps busy polls cheap.
-        let check_timers = self
-            .last_timer_check
-            .get()
-            .is_none_or(|t| now.saturating_duration_since(t) >= TIMER_GRANULARITY);
+        let check_timers = self.next_timer_check.get().is_none_or(|t| now >= t);
         if check_timers {
-            self.last_timer_check.set(Some(now));
+            self.next_timer_check
+                .set(now.checked_add(TIMER_GRANULARITY));
         }
         let list = self.snapshot();
         for &c in &list {

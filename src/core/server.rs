@@ -39,8 +39,8 @@ pub struct Server {
     pub wakeup: Wakeup,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
-    /// When the timers were last checked.
-    pub last_timer_check: Cell<Option<Instant>>,
+    /// When the timers are next due for a check (None: at the next poll).
+    pub next_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
     pub spare_list: Cell<Vec<ConnPtr>>,
     /// Where sockets are read into before the bytes are appended to a
@@ -53,6 +53,9 @@ pub struct Server {
     pub acl: RefCell<Option<super::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server`.
     pub io_thread: sys::Lock<Option<ThreadId>>,
+    /// The same, as last stored by `poll` (which alone writes it): the lock
+    /// is taken only when the polling thread changes.
+    pub io_thread_stored: Cell<Option<ThreadId>>,
 }
 
 impl Server {
@@ -72,8 +75,9 @@ impl Server {
             spare_list: Cell::new(Vec::new()),
             read_buf: Cell::new(Vec::new()),
             pool: RefCell::default(),
-            last_timer_check: Cell::new(None),
+            next_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
+            io_thread_stored: Cell::new(None),
         })
     }
 

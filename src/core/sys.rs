@@ -48,10 +48,9 @@ impl Default for FdSet {
 
 impl FdSet {
     pub fn new() -> FdSet {
-        // SAFETY: fd_set is plain data; FD_ZERO initialises it fully.
-        let mut set = unsafe { zeroed::<libc::fd_set>() };
-        // SAFETY: `set` is a valid, owned fd_set.
-        unsafe { libc::FD_ZERO(&mut set) };
+        // SAFETY: fd_set is plain data (an array of words on Linux), and
+        // all zeroes is the empty set: exactly what FD_ZERO writes.
+        let set = unsafe { zeroed::<libc::fd_set>() };
         FdSet { set, max: -1 }
     }
 
@@ -91,7 +90,10 @@ impl FdSet {
     /// the cost follows the ready descriptors, not the descriptor range.
     pub fn union_iter<'a>(&'a self, other: &'a FdSet) -> impl Iterator<Item = RawFd> + 'a {
         let (a, b) = (self.words(), other.words());
-        (0..FD_WORDS).flat_map(move |w| {
+        // Only the words up to the highest descriptor ever inserted can
+        // hold a bit (select() clears bits, it never sets new ones).
+        let used = (self.max.max(other.max) + 1) as usize;
+        (0..used.div_ceil(WORD_BITS)).flat_map(move |w| {
             let mut bits = a[w] | b[w];
             std::iter::from_fn(move || {
                 if bits == 0 {

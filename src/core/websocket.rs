@@ -120,11 +120,26 @@ pub fn parse_header(buf: &[u8], max_payload: u64) -> Result<Option<FrameHeader>,
     }))
 }
 
-/// Unmasks a payload in place.
+/// Unmasks a payload in place, eight bytes at a time (every eighth byte
+/// starts the 4-byte mask afresh, so one 8-byte word of it fits them all).
 pub fn unmask(payload: &mut [u8], mask: [u8; 4]) {
-    for (i, b) in payload.iter_mut().enumerate() {
-        *b ^= mask[i & 3];
+    let [a, b, c, d] = mask;
+    let word_mask = u64::from_ne_bytes([a, b, c, d, a, b, c, d]);
+    let mut words = payload.chunks_exact_mut(8);
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        word.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word_mask).to_ne_bytes());
     }
+    for (i, byte) in words.into_remainder().iter_mut().enumerate() {
+        *byte ^= mask[i & 3];
+    }
+}
+
+/// Whether a text payload is valid UTF-8. Chat and JSON traffic is mostly
+/// ASCII, which `is_ascii` checks a word at a time.
+pub fn is_utf8(payload: &[u8]) -> bool {
+    payload.is_ascii() || std::str::from_utf8(payload).is_ok()
 }
 
 /// Checks a received CLOSE payload; returns the status code to echo, or
@@ -138,7 +153,7 @@ pub fn check_close_payload(payload: &[u8]) -> Result<u16, u16> {
             let valid = matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999);
             if !valid {
                 Err(CLOSE_PROTOCOL_ERROR)
-            } else if std::str::from_utf8(&payload[2..]).is_err() {
+            } else if !is_utf8(&payload[2..]) {
                 Err(CLOSE_INVALID_DATA)
             } else {
                 Ok(code)
@@ -279,5 +294,33 @@ mod tests {
         unmask(&mut p, [1, 2, 3, 4]);
         unmask(&mut p, [1, 2, 3, 4]);
         assert_eq!(&p, b"abcde");
+    }
+
+    #[test]
+    fn unmasking_matches_the_bytewise_definition_at_every_length() {
+        let mask = [0x37, 0xfa, 0x21, 0x3d];
+        for len in 0..40 {
+            let plain: Vec<u8> = (0..len as u8)
+                .map(|i| i.wrapping_mul(29).wrapping_add(7))
+                .collect();
+            let mut fast = plain.clone();
+            unmask(&mut fast, mask);
+            let slow: Vec<u8> = plain
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ mask[i % 4])
+                .collect();
+            assert_eq!(fast, slow, "length {len}");
+        }
+    }
+
+    #[test]
+    fn utf8_check() {
+        assert!(is_utf8(b""));
+        assert!(is_utf8(b"plain ascii text"));
+        assert!(is_utf8("h\u{e9}llo \u{1f600}".as_bytes()));
+        assert!(!is_utf8(b"bad \xff byte"));
+        assert!(!is_utf8(b"truncated \xe2\x82"));
+        assert!(!is_utf8(b"\xed\xa0\x80")); // a UTF-16 surrogate
     }
 }

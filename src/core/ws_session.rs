@@ -233,9 +233,7 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
             }
             if !continuation && fin {
                 // A whole message in one frame: deliver it in place.
-                if opcode == ws::OP_TEXT
-                    && std::str::from_utf8(&c.recv[header_len..frame_len]).is_err()
-                {
+                if opcode == ws::OP_TEXT && !ws::is_utf8(&c.recv[header_len..frame_len]) {
                     return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
                 }
                 let payload = &mut c.recv[header_len..frame_len];
@@ -260,7 +258,7 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
                 return FrameStep::Continue;
             }
             let first_opcode = state.message_opcode.take().unwrap_or(ws::OP_BINARY);
-            if first_opcode == ws::OP_TEXT && std::str::from_utf8(&state.message).is_err() {
+            if first_opcode == ws::OP_TEXT && !ws::is_utf8(&state.message) {
                 return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
             }
             c.public.content = state.message.as_mut_ptr().cast();
