@@ -351,7 +351,8 @@ int mg_terminate_ssl(struct mg_connection *conn, const char *cert);
  `server_param`; `handler` receives all events and may be NULL (then every
  request gets the built-in handling). Nothing listens until the
  `listening_port` option is set. Ignores SIGPIPE process-wide. Returns
- NULL only if the wakeup socket pair cannot be created.
+ NULL only if the wakeup socket pair cannot be created (no descriptor
+ left, or none below `select()`'s limit of 1024 for its read end).
  */
 struct mg_server *mg_create_server(void *server_param, mg_handler_t handler);
 

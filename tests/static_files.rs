@@ -94,6 +94,7 @@ fn tree() -> &'static Tree {
             "www/list/zdir",
             "www/deep",
             "www/sp ace",
+            "www/scripts/app",
             "other",
             "vhost",
             "tmp",
@@ -127,6 +128,16 @@ fn tree() -> &'static Tree {
             ("list/zdir/z.txt", b"z\n"),
             ("deep/secret.txt", b"deep secret\n"),
             ("deep/visible.txt", b"visible\n"),
+            ("scripts/run.cgi", b"#!/bin/sh\necho SCRIPT-SOURCE\n"),
+            ("scripts/db.php", b"<?php $password = 'SCRIPT-SOURCE'; ?>\n"),
+            ("scripts/UPPER.PHP", b"<?php echo 'SCRIPT-SOURCE'; ?>\n"),
+            ("scripts/tool.pl", b"print 'SCRIPT-SOURCE';\n"),
+            (
+                "scripts/page.shtml",
+                b"<!--#include file=\"SCRIPT-SOURCE\" -->\n",
+            ),
+            ("scripts/plain.txt", b"not a script\n"),
+            ("scripts/app/index.php", b"<?php echo 'SCRIPT-SOURCE'; ?>\n"),
         ];
         for (name, content) in files {
             fs::write(www.join(name), content).unwrap();
@@ -765,6 +776,41 @@ fn hidden_files_are_404_everywhere() {
     assert_eq!(curl_i(&s.url("/deep/visible.txt"), &[]).status, 404);
     assert_eq!(curl_i(&s.url("/deep/"), &[]).status, 404);
     assert!(!curl_i(&s.url("/"), &[]).text().contains("deep"));
+}
+
+#[test]
+fn scripts_are_never_served_as_source() {
+    // CGI and SSI are not implemented: what cgi_pattern and ssi_pattern
+    // match (by default *.cgi, *.pl, *.php, *.shtml, *.shtm) gets 501, not
+    // the file's source, also as a directory's index file and for HEAD.
+    let s = shared();
+    for path in [
+        "/scripts/run.cgi",
+        "/scripts/db.php",
+        "/scripts/UPPER.PHP",
+        "/scripts/tool.pl",
+        "/scripts/page.shtml",
+        "/scripts/app/",
+    ] {
+        let r = curl_i(&s.url(path), &[]);
+        assert_eq!(r.status, 501, "{path}: {}", r.text());
+        assert!(!r.text().contains("SCRIPT-SOURCE"), "{path}: {}", r.text());
+        assert_eq!(curl_i(&s.url(path), &["-I"]).status, 501, "HEAD {path}");
+    }
+    assert_eq!(curl_i(&s.url("/scripts/plain.txt"), &[]).status, 200);
+    // The listing still shows the names (5.4 listed them too).
+    let page = curl_i(&s.url("/scripts/"), &[]).text();
+    assert!(
+        page.contains("run.cgi") && !page.contains("SCRIPT-SOURCE"),
+        "{page}"
+    );
+
+    // The patterns are options: here only *.txt counts as a CGI script.
+    let s = web(&["-cgi_pattern", "**.txt$"]);
+    assert_eq!(curl_i(&s.url("/scripts/plain.txt"), &[]).status, 501);
+    let r = curl_i(&s.url("/scripts/db.php"), &[]);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("SCRIPT-SOURCE"));
 }
 
 // ---------------------------------------------------------------------------

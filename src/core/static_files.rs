@@ -10,6 +10,7 @@ use super::http::path::percent_encode;
 use super::options::Opt;
 use super::server::Server;
 use super::util::mime;
+use super::util::pattern::match_prefix;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -82,12 +83,31 @@ impl Server {
                 Some(index)
                     if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
                 {
-                    self.send_target(c, target(index))
+                    self.send_script_or_target(c, target(index))
                 }
                 _ => self.send_listing(c, &resolved.path, uri, hide.as_deref()),
             };
         }
-        self.send_target(c, target(resolved))
+        self.send_script_or_target(c, target(resolved))
+    }
+
+    /// A file `cgi_pattern` or `ssi_pattern` matches is a script that 5.4
+    /// would have run. CGI and SSI are not implemented, and serving the
+    /// file as it is would publish its source (passwords in `config.php`
+    /// and the like): such requests get 501 Not Implemented instead.
+    fn send_script_or_target(&self, c: ConnPtr, t: Target) {
+        let is_script = {
+            let o = self.options.borrow();
+            let path = t.path.as_os_str().as_bytes();
+            [Opt::CgiPattern, Opt::SsiPattern].into_iter().any(|opt| {
+                o.get_bytes(opt)
+                    .is_some_and(|pattern| match_prefix(pattern, path) > 0)
+            })
+        };
+        if is_script {
+            return self.send_error(c, 501);
+        }
+        self.send_target(c, t)
     }
 
     /// `mg_send_file`: serves `path` as the static handler would a file it
