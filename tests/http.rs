@@ -84,6 +84,21 @@ fn mg_more_then_mg_poll_finishes_the_request() {
 }
 
 #[test]
+fn long_poll_quieter_than_the_idle_timeout_still_gets_its_answer() {
+    // 5.4 closed an MG_MORE request that did no IO for the idle timeout
+    // (known bug 11). The handler here is silent for 1.5 idle timeouts
+    // and then answers from MG_POLL: the answer must arrive, and the
+    // connection stays usable.
+    let srv = start_test_server(&["idle_timeout_ms=400"]);
+    let mut s = srv.connect();
+    let started = std::time::Instant::now();
+    let r = get(&mut s, "/quiet?ms=600");
+    assert_eq!(r.text(), "waiting\nanswer after 600 ms\n");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(600));
+    assert_eq!(get(&mut s, "/hello").status, 200);
+}
+
+#[test]
 fn declined_request_gets_404_and_http_error_can_replace_it() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();

@@ -104,11 +104,15 @@ impl Server {
             }
             // Pipelined requests may be waiting behind one that ended.
             self.process_pending(c);
-            if check_timers {
-                self.check_timeouts(c, now);
-            }
+            // Output the handler has just queued goes out before the
+            // timers look at the connection: a long poll that was quiet
+            // for longer than the idle timeout and now answers is active,
+            // not idle (5.4 closed it, losing the answer).
             if c.with(|c| c.needs_flush()) {
                 self.flush(c);
+            }
+            if check_timers {
+                self.check_timeouts(c, now);
             }
         }
         self.recycle(list);

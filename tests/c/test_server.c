@@ -3,10 +3,12 @@
  *
  * Usage: test_server PORT [option=value ...]
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <time.h>
 #include "mongoose.h"
 
 static struct mg_server *s_server;
@@ -16,7 +18,14 @@ static volatile sig_atomic_t s_stop;
 struct conn_state {
   int requests; /* requests seen on this connection (connection_param) */
   int ticks;    /* MG_POLL ticks of a /more request */
+  double since; /* when a /quiet request started */
 };
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static void on_signal(int sig) { s_stop = sig; }
 
@@ -87,6 +96,14 @@ static int on_request(struct mg_connection *conn) {
     st->ticks = 0;
     mg_send_header(conn, "Content-Type", "text/plain");
     mg_printf_data(conn, "start\n");
+    return MG_MORE;
+  }
+  if (is(conn, "/quiet")) {
+    /* A long poll: the head and a first line now, then nothing at all
+     * for ?ms=N milliseconds, then the end (from MG_POLL). */
+    st->since = now_ms();
+    mg_send_header(conn, "Content-Type", "text/plain");
+    mg_printf_data(conn, "waiting\n");
     return MG_MORE;
   }
   if (is(conn, "/decline")) {
@@ -181,6 +198,12 @@ static int event_handler(struct mg_connection *conn, enum mg_event ev) {
           return MG_FALSE;
         }
         mg_printf_data(conn, "done\n");
+        return MG_TRUE;
+      }
+      if (is(conn, "/quiet")) {
+        struct conn_state *st = state(conn);
+        if (now_ms() - st->since < query_int(conn, "ms", 1000)) return MG_FALSE;
+        mg_printf_data(conn, "answer after %d ms\n", query_int(conn, "ms", 1000));
         return MG_TRUE;
       }
       return MG_FALSE;
