@@ -46,6 +46,28 @@ fn idle_server_sleeps_in_select() {
 }
 
 #[test]
+fn own_descriptors_beyond_fd_setsize_are_reported() {
+    // The wakeup socket and the listener, not only accepted connections,
+    // must fit in an fd_set: tests/c/fd_limit_test.c fills every
+    // descriptor below 1024 and checks that mg_create_server returns NULL
+    // and listening_port gives an error, then frees two and checks both
+    // work again.
+    if raise_nofile() < 1100 {
+        eprintln!("skipping: hard descriptor limit < 1100");
+        return;
+    }
+    let bin = compile_c("fd_limit_test", &[]);
+    let out = std::process::Command::new(&bin).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(77) {
+        eprintln!("skipping: {stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "OK\n");
+}
+
+#[test]
 fn descriptors_beyond_fd_setsize_are_refused_cleanly() {
     let limit = raise_nofile();
     if limit < 2048 {

@@ -104,6 +104,7 @@ pub enum OptionError {
     NoSuchOption,
     BadListeningPort,
     CannotBind,
+    DescriptorTooHigh,
     NotANumber,
     BadAcl,
     UnknownUser,
@@ -119,6 +120,9 @@ impl OptionError {
                 c"Invalid listening_port: expected PORT, IP:PORT or [IPv6]:PORT"
             }
             OptionError::CannotBind => c"Cannot bind to port",
+            OptionError::DescriptorTooHigh => {
+                c"Cannot listen: every descriptor below 1024 (select()'s FD_SETSIZE) is in use"
+            }
             OptionError::NotANumber => c"Invalid value: expected a non-negative integer",
             OptionError::BadAcl => {
                 c"Invalid access_control_list: expected +|-A.B.C.D[/N],... entries"

@@ -231,6 +231,12 @@ impl Server {
         };
         let addr = parse_listening_port(value)?;
         let fd = sys::listen_tcp(&addr).map_err(|_| OptionError::CannotBind)?;
+        if fd >= sys::FD_SETSIZE {
+            // select() could never watch it: the port would look open and
+            // never answer.
+            sys::close(fd);
+            return Err(OptionError::DescriptorTooHigh);
+        }
         self.replace_listener(listener::adopt(fd));
         let port = sys::local_addr(fd).map_or(addr.port(), |a| a.port());
         self.options

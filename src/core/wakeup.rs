@@ -48,6 +48,14 @@ pub struct Wakeup {
 impl Wakeup {
     pub fn new() -> io::Result<Wakeup> {
         let (read_fd, write_fd) = sys::socketpair()?;
+        if read_fd >= sys::FD_SETSIZE {
+            // select() could never watch it: wakeups would be lost.
+            sys::close(read_fd);
+            sys::close(write_fd);
+            return Err(io::Error::other(
+                "no descriptor below FD_SETSIZE for the wakeup socket",
+            ));
+        }
         Ok(Wakeup {
             read_fd,
             write_fd,

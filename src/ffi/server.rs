@@ -26,7 +26,8 @@ pub(crate) unsafe fn server<'a>(s: *const mg_server) -> Option<&'a Server> {
 /// `server_param`; `handler` receives all events and may be NULL (then every
 /// request gets the built-in handling). Nothing listens until the
 /// `listening_port` option is set. Ignores SIGPIPE process-wide. Returns
-/// NULL only if the wakeup socket pair cannot be created.
+/// NULL only if the wakeup socket pair cannot be created (no descriptor
+/// left, or none below `select()`'s limit of 1024 for its read end).
 #[no_mangle]
 pub extern "C" fn mg_create_server(
     server_param: *mut c_void,

@@ -1,0 +1,67 @@
+/*
+ * The library's own descriptors must fit in select()'s fd_set too: when
+ * every descriptor below FD_SETSIZE (1024) is taken, mg_create_server
+ * returns NULL (its wakeup socket could not be watched) and setting
+ * listening_port returns an error (the port would look open and never
+ * answer), instead of failing silently. Freeing one low descriptor is
+ * enough for each.
+ *
+ * Exit status: 0 on success, 1 on a failed check (message on stderr),
+ * 77 when the descriptor limit cannot be raised to 1100 (test skipped).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "mongoose.h"
+
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (!(cond)) {                                                   \
+      fprintf(stderr, "fd_limit_test:%d: %s\n", __LINE__, #cond);    \
+      return 1;                                                      \
+    }                                                                \
+  } while (0)
+
+int main(void) {
+  struct rlimit lim;
+  struct mg_server *early, *late;
+  const char *err;
+  int fillers[1100], n = 0, fd;
+
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_max < 1100) return 77;
+  lim.rlim_cur = lim.rlim_max < 2048 ? lim.rlim_max : 2048;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) return 77;
+
+  early = mg_create_server(NULL, NULL);
+  CHECK(early != NULL);
+
+  /* Take every descriptor below 1024. */
+  while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < 1024 && n < 1100) fillers[n++] = fd;
+  CHECK(fd >= 1024);
+  close(fd);
+
+  CHECK(mg_create_server(NULL, NULL) == NULL);
+  err = mg_set_option(early, "listening_port", "127.0.0.1:0");
+  CHECK(err != NULL && strstr(err, "1024") != NULL);
+  CHECK(mg_get_listening_socket(early) == -1);
+
+  /* One free low descriptor is enough for the wakeup socket's read end
+   * (the write end may be anywhere)... */
+  close(fillers[--n]);
+  late = mg_create_server(NULL, NULL);
+  CHECK(late != NULL);
+  /* ...and one more for a listener. */
+  close(fillers[--n]);
+  err = mg_set_option(early, "listening_port", "127.0.0.1:0");
+  CHECK(err == NULL);
+  CHECK(mg_get_listening_socket(early) >= 0 && mg_get_listening_socket(early) < 1024);
+
+  mg_destroy_server(&late);
+  mg_destroy_server(&early);
+  while (n > 0) close(fillers[--n]);
+  printf("OK\n");
+  return 0;
+}
