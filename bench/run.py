@@ -764,7 +764,7 @@ def main():
                         r = run_http_load(http_load, server(k), path, conns, args.duration, sizes[path])
                     else:
                         r = run_wrk(tools["wrk"], server(k), path, conns, args.duration, headers)
-                    r.update(case=cid, server=label, rep=rep + 1, connections=conns)
+                    r.update(case=cid, server=label, rep=rep + 1, connections=conns, client=client)
                     per[label].append(r)
                     rows.append(r)
                     log("%-15s %-5s rep %d: %10.0f req/s  cpu %.2f us/req  errors %d  non2xx %d%s" % (
@@ -845,7 +845,7 @@ def main():
 
 def write_reports(args, tools, rows, summary, elapsed):
     # ---- CSV (one row per run)
-    cols = ["case", "server", "rep", "connections", "duration", "requests", "rps", "latency_ms",
+    cols = ["case", "server", "client", "rep", "connections", "duration", "requests", "rps", "latency_ms",
             "err_connect", "err_read", "err_write", "err_timeout", "errors", "non2xx", "cpu_s",
             "cpu_us_per_op", "client_cpu_s", "other_cpu_s", "loadavg1", "rss_kib", "note"]
     with open(os.path.join(args.out, "results.csv"), "w", newline="") as f:
@@ -874,7 +874,10 @@ def write_reports(args, tools, rows, summary, elapsed):
             busy = "%s / %s" % (busy_pct(o, "cpu_s"), busy_pct(n, "cpu_s"))
             gen = "%s / %s" % (busy_pct(o, "client_cpu_s"), busy_pct(n, "client_cpu_s"))
             ours_problems = [v for k, v in s["problems"].items() if k != "nginx"]
-            invalid = bool(ours_problems) or any(r["non2xx"] for r in o)
+            # http_load counts every wrong answer (status, length, short
+            # body, dropped connection) as an error: any makes the row invalid.
+            invalid = bool(ours_problems) or any(
+                r["non2xx"] or (r.get("client") == "http_load" and r["errors"]) for r in o)
             target, ok = "", None
             cid = s["case"]
             if cid == "hello_ka_c100":
@@ -888,7 +891,7 @@ def write_reports(args, tools, rows, summary, elapsed):
                               errs="%d / %d" % (o_err, n_err), busy=busy, gen=gen, target=target,
                               result=("" if ok is None else ("PASS" if ok else "FAIL")) +
                               ("; INVALID: %s" % "; ".join(ours_problems) if ours_problems else
-                               ("; INVALID: non-2xx responses" if invalid else ""))))
+                               ("; INVALID: wrong responses" if invalid else ""))))
             short = s["title"].replace("keep-alive ", "").replace("Connection: ", "")
             # The *_wrk static rows are client-bound references: no colour
             # (their CPU per request depends on how the kernel's loopback
@@ -978,7 +981,8 @@ def write_reports(args, tools, rows, summary, elapsed):
                  "back), so they need not equal the ratio of the medians shown. "
                  "Ratio > 1 is better for req/s; CPU ratio and RSS ratio < 1 are better. \"Errors\" adds "
                  "wrk's socket errors (connect/read/write/timeout) and non-2xx responses over all runs "
-                 "(for http_load: responses that were not a 200 with the file's exact length; for "
+                 "(for http_load: responses that were not a 200 with the file's exact length, and "
+                 "dropped connections; for "
                  "WebSocket: bad or lost echoes). The static-file targets are judged on the http_load "
                  "rows, where the servers rather than the client limit req/s (see `bench/README.md`). Raw numbers per run: `results.csv`; chart: "
                  "`ratios.png`. See `bench/README.md`.")
