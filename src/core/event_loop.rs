@@ -115,8 +115,15 @@ impl Server {
                 self.check_timeouts(c, now);
             }
         }
-        self.recycle(list);
-        self.sweep();
+        // The same walk list serves the rest of the iteration unless the
+        // set of connections changed (the sweep freed some, or a handler
+        // created one): a busy server skips a second copy of the list.
+        let list = if self.sweep() || self.connection_count() != list.len() {
+            self.recycle(list);
+            self.snapshot()
+        } else {
+            list
+        };
 
         let mut read = FdSet::new();
         let mut write = FdSet::new();
@@ -133,11 +140,10 @@ impl Server {
             }
         }
         let limits = self.read_limits();
-        // One walk list for the rest of the iteration: records are freed
-        // only by the sweep at its end. Connections accepted (or created by
-        // callbacks) after this point are served where they are created,
-        // and flushed below with the rest.
-        let list = self.snapshot();
+        // From here on records are freed only by the sweep at the end of
+        // the iteration. Connections accepted (or created by callbacks)
+        // after this point are served where they are created, and flushed
+        // below with the rest.
         let known = list.len();
         for &c in &list {
             c.with(|c| {
@@ -494,7 +500,12 @@ impl Server {
 
     /// Closes the connections marked `close_now`: `MG_CLOSE`, close the
     /// socket, free the record.
-    pub fn sweep(&self) {
+    /// Closes and frees the connections marked `close_now`; returns
+    /// whether there were any.
+    pub fn sweep(&self) -> bool {
+        if !self.conns.borrow().iter().any(|c| c.with(|c| c.close_now)) {
+            return false;
+        }
         let doomed: Vec<ConnPtr> = self
             .conns
             .borrow()
@@ -502,9 +513,6 @@ impl Server {
             .copied()
             .filter(|c| c.with(|c| c.close_now))
             .collect();
-        if doomed.is_empty() {
-            return;
-        }
         for &c in &doomed {
             let notify = c.with(|c| !std::mem::replace(&mut c.close_notified, true));
             if notify && self.has_handler() {
@@ -524,6 +532,7 @@ impl Server {
             });
             c.free();
         }
+        true
     }
 }
 
