@@ -15,12 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include "mongoose.h"
+#include "test_main.h"
 
 static struct mg_server *s_server;
-static volatile sig_atomic_t s_stop;
-
 struct relay {
   struct mg_connection *client;
   struct mg_connection *upstream;
@@ -33,8 +31,6 @@ struct relay {
   int connected;
   int done;
 };
-
-static void on_signal(int sig) { s_stop = sig; }
 
 static int handler(struct mg_connection *conn, enum mg_event ev) {
   struct relay *r = (struct relay *) conn->connection_param;
@@ -99,11 +95,5 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
 
 int main(int argc, char *argv[]) {
   s_server = mg_create_server(NULL, handler);
-  if (mg_set_option(s_server, "listening_port", argc > 1 ? argv[1] : "0") != NULL) return 1;
-  signal(SIGTERM, on_signal);
-  printf("Listening on port %s\n", mg_get_option(s_server, "listening_port"));
-  fflush(stdout);
-  while (!s_stop) mg_poll_server(s_server, 50);
-  mg_destroy_server(&s_server);
-  return 0;
+  return run_test_server(s_server, argc, argv, argc);
 }

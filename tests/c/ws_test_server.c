@@ -19,16 +19,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <signal.h>
 #include "mongoose.h"
+#include "test_main.h"
 
 static int s_connects;
 static int s_closes;
 static int s_ws_closes;
-static volatile sig_atomic_t s_stop;
-
-static void on_signal(int sig) { s_stop = sig; }
-
 static int is(const struct mg_connection *conn, const char *uri) {
   return conn->uri != NULL && strcmp(conn->uri, uri) == 0;
 }
@@ -75,29 +71,5 @@ static int event_handler(struct mg_connection *conn, enum mg_event ev) {
 }
 
 int main(int argc, char *argv[]) {
-  int i;
-  const char *err;
-  struct mg_server *server = mg_create_server(NULL, event_handler);
-  for (i = 2; i < argc; i++) {
-    char name[100];
-    const char *eq = strchr(argv[i], '=');
-    if (eq == NULL || (size_t) (eq - argv[i]) >= sizeof(name)) continue;
-    memcpy(name, argv[i], (size_t) (eq - argv[i]));
-    name[eq - argv[i]] = '\0';
-    if ((err = mg_set_option(server, name, eq + 1)) != NULL) {
-      fprintf(stderr, "option %s: %s\n", name, err);
-      return 1;
-    }
-  }
-  if ((err = mg_set_option(server, "listening_port", argc > 1 ? argv[1] : "0")) != NULL) {
-    fprintf(stderr, "listening_port: %s\n", err);
-    return 1;
-  }
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
-  printf("Listening on port %s\n", mg_get_option(server, "listening_port"));
-  fflush(stdout);
-  while (!s_stop) mg_poll_server(server, 50);
-  mg_destroy_server(&server);
-  return 0;
+  return run_test_server(mg_create_server(NULL, event_handler), argc, argv, 2);
 }
