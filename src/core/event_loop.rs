@@ -498,10 +498,8 @@ impl Server {
         }
     }
 
-    /// Closes the connections marked `close_now`: `MG_CLOSE`, close the
-    /// socket, free the record.
-    /// Closes and frees the connections marked `close_now`; returns
-    /// whether there were any.
+    /// Closes the connections marked `close_now` (`MG_CLOSE`, close the
+    /// socket, free the record); returns whether there were any.
     pub fn sweep(&self) -> bool {
         if !self.conns.borrow().iter().any(|c| c.with(|c| c.close_now)) {
             return false;
