@@ -4,7 +4,8 @@
  * returns NULL (its wakeup socket could not be watched) and setting
  * listening_port returns an error (the port would look open and never
  * answer), instead of failing silently. Freeing one low descriptor is
- * enough for each.
+ * enough for each. With no descriptor left at all, mg_create_server
+ * returns NULL at once.
  *
  * Exit status: 0 on success, 1 on a failed check (message on stderr),
  * 77 when the descriptor limit cannot be raised to 1100 (test skipped).
@@ -29,7 +30,7 @@ int main(void) {
   struct rlimit lim;
   struct mg_server *early, *late;
   const char *err;
-  int fillers[1100], n = 0, fd;
+  int fillers[1200], n = 0, fd;
 
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_max < 1100) return 77;
   lim.rlim_cur = lim.rlim_max < 2048 ? lim.rlim_max : 2048;
@@ -39,7 +40,7 @@ int main(void) {
   CHECK(early != NULL);
 
   /* Take every descriptor below 1024. */
-  while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < 1024 && n < 1100) fillers[n++] = fd;
+  while ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd < 1024 && n < 1200) fillers[n++] = fd;
   CHECK(fd >= 1024);
   close(fd);
 
@@ -61,6 +62,15 @@ int main(void) {
 
   mg_destroy_server(&late);
   mg_destroy_server(&early);
+
+  /* With no descriptor left at all, mg_create_server returns NULL at once
+   * (5.4 spun forever retrying its socket pair). */
+  lim.rlim_cur = 1100;
+  CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0);
+  while (n < 1200 && (fd = open("/dev/null", O_RDONLY)) >= 0) fillers[n++] = fd;
+  CHECK(n < 1200); /* stopped by the limit, not by the array */
+  CHECK(mg_create_server(NULL, NULL) == NULL);
+
   while (n > 0) close(fillers[--n]);
   printf("OK\n");
   return 0;
