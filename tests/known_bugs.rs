@@ -176,6 +176,42 @@ fn plain(auth: i64, request: i64) -> Counts {
     }
 }
 
+/// MG_HTTP_ERROR calls so far (from GET /count).
+fn http_errors(srv: &Server) -> i64 {
+    let text = get(&mut srv.connect(), "/count").text();
+    text.split(' ')
+        .find_map(|kv| kv.strip_prefix("http_error="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no http_error in {text:?}"))
+}
+
+#[test]
+fn mg_http_error_fires_for_errors_only() {
+    // Item 21: 5.4 also fired MG_HTTP_ERROR for 201, 204 and 304.
+    let dir = doc_root("http-error");
+    let root_opt = format!("document_root={}", dir.display());
+    let srv = Server::start(&auth_server_binary(), &[&root_opt]);
+    let before = http_errors(&srv);
+    let mut s = srv.connect();
+    assert_eq!(get(&mut s, "/created").status, 201);
+    s.write_all(b"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).status, 204);
+    let r = get(&mut s, "/file.txt");
+    assert_eq!(r.status, 200);
+    let etag = r.header("ETag").expect("ETag").to_owned();
+    let request = format!("GET /file.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: {etag}\r\n\r\n");
+    s.write_all(request.as_bytes()).unwrap();
+    assert_eq!(read_response(&mut s).status, 304);
+    assert_eq!(
+        http_errors(&srv),
+        before,
+        "no MG_HTTP_ERROR for 201/204/304"
+    );
+    assert_eq!(get(&mut s, "/missing").status, 404);
+    assert_eq!(http_errors(&srv), before + 1, "one for the 404");
+}
+
 #[test]
 fn mg_auth_called_once_per_request_also_when_declined() {
     let dir = doc_root("auth-once");

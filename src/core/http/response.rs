@@ -42,6 +42,10 @@ pub struct Response {
     pub status_line_sent: bool,
     /// The request is a HEAD: headers only, never body bytes.
     pub head_only: bool,
+    /// The status (1xx, 204, 304) forbids a body, and with it
+    /// `Transfer-Encoding` (and, but for 304, `Content-Length`): RFC 9110
+    /// 6.4.1, RFC 9112 6.1. What the handler sends as data is dropped.
+    pub no_body: bool,
     /// Raw reply progress, once the handler wrote with `mg_write` or
     /// `mg_printf` (boxed: most replies never need it, and every idle
     /// connection record carries this struct).
@@ -126,6 +130,7 @@ impl Response {
     fn status_line(&mut self, out: &mut Vec<u8>, code: i32) {
         super::push_status_line(out, code);
         self.status_line_sent = true;
+        self.no_body = (100..200).contains(&code) || code == 204 || code == 304;
     }
 
     /// `mg_send_status`: emits the status line once, before anything else.
@@ -195,6 +200,13 @@ impl Response {
             new_status = Some(code);
         }
         if matches!(self.framing, Framing::HeadOpen | Framing::Raw) {
+            if self.no_body {
+                // Headers only: a 204 or 304 is complete without a body.
+                self.connection_header(out);
+                out.extend_from_slice(b"\r\n");
+                self.framing = Framing::Ended;
+                return new_status;
+            }
             if self.http10 {
                 self.keep_alive = false;
                 self.connection_header(out);
@@ -265,7 +277,7 @@ impl Response {
             }
             Framing::Unframed if self.head_only => self.framing = Framing::Ended,
             Framing::HeadOpen => {
-                if !self.user_length_header {
+                if !self.user_length_header && !self.no_body {
                     out.extend_from_slice(b"Content-Length: 0\r\n");
                 }
                 self.connection_header(out);
@@ -284,6 +296,36 @@ mod tests {
 
     fn s(v: &[u8]) -> &str {
         std::str::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn no_content_and_not_modified_have_no_body_framing() {
+        for (code, line) in [(204, "204 No Content"), (304, "304 Not Modified")] {
+            // mg_send_status, then data: headers only, the data dropped.
+            let (mut r, mut out) = (Response::default(), Vec::new());
+            r.begin(true, false, false);
+            r.send_status(&mut out, code);
+            r.send_header(&mut out, code, b"X-A", b"b");
+            r.send_data(&mut out, code, b"ignored");
+            r.send_data(&mut out, code, b"");
+            assert!(r.finish(&mut out), "{code} keeps the connection");
+            assert_eq!(s(&out), format!("HTTP/1.1 {line}\r\nX-A: b\r\n\r\n"));
+            // mg_send_status alone: no Content-Length either.
+            let (mut r, mut out) = (Response::default(), Vec::new());
+            r.begin(true, false, false);
+            r.send_status(&mut out, code);
+            assert!(r.finish(&mut out));
+            assert_eq!(s(&out), format!("HTTP/1.1 {line}\r\n\r\n"));
+        }
+        // Other statuses keep their framing.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.send_status(&mut out, 200);
+        r.send_data(&mut out, 200, b"");
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        );
     }
 
     #[test]
@@ -332,12 +374,22 @@ mod tests {
         let mut r = Response::default();
         r.begin(false, false, false);
         let mut out = Vec::new();
-        r.send_status(&mut out, 204);
-        r.send_header(&mut out, 204, b"X", b"y");
+        r.send_status(&mut out, 202);
+        r.send_header(&mut out, 202, b"X", b"y");
         assert!(!r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 204 No Content\r\nX: y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 202 Accepted\r\nX: y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        // A 204 must not carry Content-Length (RFC 9110 8.6).
+        let mut r = Response::default();
+        r.begin(false, false, false);
+        let mut out = Vec::new();
+        r.send_status(&mut out, 204);
+        assert!(!r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
         );
     }
 
