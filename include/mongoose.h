@@ -412,7 +412,10 @@ int mg_poll_server(struct mg_server *server, int milliseconds);
  Makes `sock` the listening socket, closing the previous one (unless
  another server shares it). Several servers may share one socket, each in
  its own thread; the socket is closed when the last of them lets go.
- `-1` removes the listener. The socket is made non-blocking.
+ `-1` removes the listener. The socket is made non-blocking. A descriptor
+ of 1024 or above (beyond `select()`'s `FD_SETSIZE`) could never be
+ watched: it is ignored and the current listener stays (check with
+ `mg_get_listening_socket`).
 
  # Safety
  `server` must be NULL or a live handle.

@@ -52,8 +52,8 @@ fn own_descriptors_beyond_fd_setsize_are_reported() {
     // descriptor below 1024 and checks that mg_create_server returns NULL
     // and listening_port gives an error, then frees two and checks both
     // work again.
-    if raise_nofile() < 1100 {
-        eprintln!("skipping: hard descriptor limit < 1100");
+    if raise_nofile() < 1200 {
+        eprintln!("skipping: hard descriptor limit < 1200");
         return;
     }
     let bin = compile_c("fd_limit_test", &[]);

@@ -812,6 +812,23 @@ fn scripts_are_never_served_as_source() {
         "{page}"
     );
 
+    // mg_send_file applies the same rule, to files and index files, and
+    // serves a directory's index file like the built-in handling.
+    let s = send_file_server();
+    for path in [
+        "/docs/scripts/db.php",
+        "/docs/scripts/page.shtml",
+        "/docs/scripts/app/",
+    ] {
+        let r = curl_i(&s.url(path), &[]);
+        assert_eq!(r.status, 501, "{path}: {}", r.text());
+        assert!(!r.text().contains("SCRIPT-SOURCE"), "{path}");
+    }
+    let r = curl_i(&s.url("/docs/sub/"), &[]);
+    assert_eq!((r.status, r.text().as_str()), (200, "<p>sub index</p>\n"));
+    let r = curl_i(&s.url("/docs/scripts/plain.txt"), &[]);
+    assert_eq!((r.status, r.text().as_str()), (200, "not a script\n"));
+
     // The patterns are options: here only *.txt counts as a CGI script.
     let s = web(&["-cgi_pattern", "**.txt$"]);
     assert_eq!(curl_i(&s.url("/scripts/plain.txt"), &[]).status, 501);

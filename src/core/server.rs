@@ -265,8 +265,8 @@ impl Server {
             self.replace_listener(-1);
             return;
         }
-        if fd == self.listener.get() {
-            return;
+        if fd == self.listener.get() || fd >= sys::FD_SETSIZE {
+            return; // (select() could never watch the latter)
         }
         let _ = sys::set_nonblocking(fd);
         self.replace_listener(listener::adopt(fd));

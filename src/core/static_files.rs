@@ -136,9 +136,33 @@ impl Server {
             if !uri.ends_with(b"/") {
                 return self.redirect_to_directory(c, &uri);
             }
-            return self.send_listing(c, p, &uri, hide.as_deref());
+            // The directory's index file, as for document_root requests.
+            let index_files = self
+                .options
+                .borrow()
+                .get_bytes(Opt::IndexFiles)
+                .unwrap_or_default()
+                .to_vec();
+            let dir = resolve::Resolved {
+                opened: None,
+                root: p.to_path_buf(),
+                path: p.to_path_buf(),
+                canonical: None,
+                exists: true,
+                is_dir: true,
+                size: 0,
+                mtime: 0,
+            };
+            return match resolve::find_index(&dir, &index_files) {
+                Some(index)
+                    if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
+                {
+                    self.send_script_or_target(c, target(index))
+                }
+                _ => self.send_listing(c, p, &uri, hide.as_deref()),
+            };
         }
-        self.send_target(c, t)
+        self.send_script_or_target(c, t)
     }
 
     fn redirect_to_directory(&self, c: ConnPtr, uri: &[u8]) {

@@ -4,11 +4,12 @@
  * returns NULL (its wakeup socket could not be watched) and setting
  * listening_port returns an error (the port would look open and never
  * answer), instead of failing silently. Freeing one low descriptor is
- * enough for each. With no descriptor left at all, mg_create_server
- * returns NULL at once.
+ * enough for each. A listening socket handed over at 1024 or above is
+ * ignored. With no descriptor left at all, mg_create_server returns NULL
+ * at once.
  *
  * Exit status: 0 on success, 1 on a failed check (message on stderr),
- * 77 when the descriptor limit cannot be raised to 1100 (test skipped).
+ * 77 when the descriptor limit cannot be raised to 1200 (test skipped).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ int main(void) {
   const char *err;
   int fillers[1200], n = 0, fd;
 
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_max < 1100) return 77;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_max < 1200) return 77;
   lim.rlim_cur = lim.rlim_max < 2048 ? lim.rlim_max : 2048;
   if (setrlimit(RLIMIT_NOFILE, &lim) != 0) return 77;
 
@@ -59,6 +60,17 @@ int main(void) {
   err = mg_set_option(early, "listening_port", "127.0.0.1:0");
   CHECK(err == NULL);
   CHECK(mg_get_listening_socket(early) >= 0 && mg_get_listening_socket(early) < 1024);
+
+  /* A listening socket handed over at 1024 or above is ignored: the
+   * current listener stays. */
+  {
+    int high = fcntl(mg_get_listening_socket(early), F_DUPFD, 1100);
+    int before = mg_get_listening_socket(early);
+    CHECK(high >= 1100);
+    mg_set_listening_socket(early, high);
+    CHECK(mg_get_listening_socket(early) == before);
+    close(high);
+  }
 
   mg_destroy_server(&late);
   mg_destroy_server(&early);

@@ -5,6 +5,8 @@
  * Usage: send_file_server PORT DOCROOT
  *
  *   /send?path=FILE  serves FILE with mg_send_file and returns MG_MORE
+ *   /docs/REST       serves DOCROOT/REST with mg_send_file (directories
+ *                    included: their index file or listing)
  *   /hello           a plain handler reply ("hello")
  *   anything else    declined (MG_FALSE): the built-in file handling
  *                    serves it from DOCROOT
@@ -18,6 +20,7 @@
 #include "mongoose.h"
 
 static volatile sig_atomic_t s_stop;
+static const char *s_docroot;
 
 static void on_signal(int sig) { s_stop = sig; }
 
@@ -37,6 +40,12 @@ static int event_handler(struct mg_connection *conn, enum mg_event ev) {
           mg_printf_data(conn, "no path");
           return MG_TRUE;
         }
+        mg_send_file(conn, path);
+        return MG_MORE;
+      }
+      if (starts_with(conn->uri, "/docs/")) {
+        char path[2048];
+        snprintf(path, sizeof(path), "%s/%s", s_docroot, conn->uri + 6);
         mg_send_file(conn, path);
         return MG_MORE;
       }
@@ -66,6 +75,7 @@ int main(int argc, char *argv[]) {
     fprintf(stderr, "usage: %s PORT DOCROOT\n", argv[0]);
     return 2;
   }
+  s_docroot = argv[2];
   server = mg_create_server(NULL, event_handler);
   if ((err = mg_set_option(server, "document_root", argv[2])) != NULL ||
       (err = mg_set_option(server, "listening_port", argv[1])) != NULL) {

@@ -42,8 +42,8 @@ pub struct Response {
     pub status_line_sent: bool,
     /// The request is a HEAD: headers only, never body bytes.
     pub head_only: bool,
-    /// The status (1xx, 204, 304) forbids a body, and with it
-    /// `Transfer-Encoding` (and, but for 304, `Content-Length`): RFC 9110
+    /// The status (204, 304) forbids a body, and with it
+    /// `Transfer-Encoding` (and, for 204, `Content-Length`): RFC 9110
     /// 6.4.1, RFC 9112 6.1. What the handler sends as data is dropped.
     pub no_body: bool,
     /// Raw reply progress, once the handler wrote with `mg_write` or
@@ -64,6 +64,18 @@ struct RawReply {
     head_end: Option<usize>,
     /// Raw offset at which `head` starts.
     head_start: usize,
+}
+
+/// 204 No Content and 304 Not Modified end with their headers.
+fn forbids_body(code: i32) -> bool {
+    code == 204 || code == 304
+}
+
+/// The status code of a raw reply whose status line is complete.
+fn raw_status(head: &[u8]) -> Option<i32> {
+    let line = &head[..head.windows(2).position(|w| w == b"\r\n")?];
+    let code = line.strip_prefix(b"HTTP/1.")?.get(2..5)?;
+    std::str::from_utf8(code).ok()?.parse().ok()
 }
 
 /// Longest raw reply head inspected.
@@ -130,7 +142,7 @@ impl Response {
     fn status_line(&mut self, out: &mut Vec<u8>, code: i32) {
         super::push_status_line(out, code);
         self.status_line_sent = true;
-        self.no_body = (100..200).contains(&code) || code == 204 || code == 304;
+        self.no_body = forbids_body(code);
     }
 
     /// `mg_send_status`: emits the status line once, before anything else.
@@ -238,6 +250,16 @@ impl Response {
         new_status
     }
 
+    /// Ends an open head with an empty body.
+    fn end_head(&mut self, out: &mut Vec<u8>) {
+        if !self.user_length_header && !self.no_body {
+            out.extend_from_slice(b"Content-Length: 0\r\n");
+        }
+        self.connection_header(out);
+        out.extend_from_slice(b"\r\n");
+        self.framing = Framing::Ended;
+    }
+
     /// `mg_write` / `mg_printf`: bytes go out verbatim.
     pub fn write_raw(&mut self, out: &mut Vec<u8>, data: &[u8]) {
         let starts_reply = !data.is_empty() && self.framing == Framing::Idle;
@@ -252,6 +274,9 @@ impl Response {
         }
         if let Some(head) = raw.head.as_mut() {
             head.extend_from_slice(&data[..data.len().min(MAX_RAW_HEAD)]);
+            if let Some(code) = raw_status(head) {
+                self.no_body = forbids_body(code);
+            }
             if let Some(close) = raw.inspect_head() {
                 if close {
                     self.keep_alive = false;
@@ -276,13 +301,25 @@ impl Response {
                 self.framing = Framing::Ended;
             }
             Framing::Unframed if self.head_only => self.framing = Framing::Ended,
-            Framing::HeadOpen => {
-                if !self.user_length_header && !self.no_body {
-                    out.extend_from_slice(b"Content-Length: 0\r\n");
+            Framing::HeadOpen => self.end_head(out),
+            // A raw status line (and maybe headers) the handler never
+            // ended with a blank line: end it, or the client waits forever.
+            Framing::Raw
+                if self
+                    .raw
+                    .as_ref()
+                    .is_some_and(|r| r.head.is_some() && r.head_end.is_none()) =>
+            {
+                let head = self.raw.take().and_then(|r| r.head).unwrap_or_default();
+                let lower = head.to_ascii_lowercase();
+                let declares = |name: &[u8]| lower.windows(name.len()).any(|w| w == name);
+                if declares(b"\ncontent-length:") || declares(b"\ntransfer-encoding:") {
+                    // A length the handler promised and never wrote: only
+                    // the close tells the client where the reply ends.
+                    self.user_length_header = true;
+                    self.keep_alive = false;
                 }
-                self.connection_header(out);
-                out.extend_from_slice(b"\r\n");
-                self.framing = Framing::Ended;
+                self.end_head(out);
             }
             _ => {}
         }
@@ -326,6 +363,44 @@ mod tests {
             s(&out),
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn raw_status_line_then_api_calls() {
+        // mg_printf("HTTP/1.1 204 ...\r\n") then mg_send_data: no body.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 204 No Content\r\n");
+        r.send_data(&mut out, 0, b"x");
+        assert!(r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 204 No Content\r\n\r\n");
+        // A raw status line plus an API header, never ended by the
+        // handler: the head is ended for it.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\n");
+        r.send_header(&mut out, 200, b"X-A", b"b");
+        assert!(r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nX-A: b\r\nContent-Length: 0\r\n\r\n"
+        );
+        // ... and when the raw head promised a length it never sent, the
+        // connection closes so the client sees where the reply ends.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
+        assert!(!r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+        );
+        // A complete raw reply is left alone.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assert!(r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     }
 
     #[test]
