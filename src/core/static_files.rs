@@ -73,22 +73,26 @@ impl Server {
             if !uri.ends_with(b"/") {
                 return self.redirect_to_directory(c, uri);
             }
-            let index_files = self
-                .options
-                .borrow()
-                .get_bytes(Opt::IndexFiles)
-                .unwrap_or_default()
-                .to_vec();
-            return match resolve::find_index(&resolved, &index_files) {
-                Some(index)
-                    if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
-                {
-                    self.send_script_or_target(c, target(index))
-                }
-                _ => self.send_listing(c, &resolved.path, uri, hide.as_deref()),
-            };
+            return self.send_directory(c, &resolved, uri, hide.as_deref());
         }
         self.send_script_or_target(c, target(resolved))
+    }
+
+    /// A directory requested with its trailing slash: its first index file
+    /// (`index_files`) that is not hidden, else the listing.
+    fn send_directory(&self, c: ConnPtr, dir: &resolve::Resolved, uri: &[u8], hide: Option<&[u8]>) {
+        let index_files = self
+            .options
+            .borrow()
+            .get_bytes(Opt::IndexFiles)
+            .unwrap_or_default()
+            .to_vec();
+        match resolve::find_index(dir, &index_files) {
+            Some(index) if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide) => {
+                self.send_script_or_target(c, target(index))
+            }
+            _ => self.send_listing(c, &dir.path, uri, hide),
+        }
     }
 
     /// A file `cgi_pattern` or `ssi_pattern` matches is a script that 5.4
@@ -137,12 +141,6 @@ impl Server {
                 return self.redirect_to_directory(c, &uri);
             }
             // The directory's index file, as for document_root requests.
-            let index_files = self
-                .options
-                .borrow()
-                .get_bytes(Opt::IndexFiles)
-                .unwrap_or_default()
-                .to_vec();
             let dir = resolve::Resolved {
                 opened: None,
                 root: p.to_path_buf(),
@@ -153,14 +151,7 @@ impl Server {
                 size: 0,
                 mtime: 0,
             };
-            return match resolve::find_index(&dir, &index_files) {
-                Some(index)
-                    if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide.as_deref()) =>
-                {
-                    self.send_script_or_target(c, target(index))
-                }
-                _ => self.send_listing(c, p, &uri, hide.as_deref()),
-            };
+            return self.send_directory(c, &dir, &uri, hide.as_deref());
         }
         self.send_script_or_target(c, t)
     }

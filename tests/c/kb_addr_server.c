@@ -25,5 +25,6 @@ static int event_handler(struct mg_connection *conn, enum mg_event ev) {
 }
 
 int main(int argc, char *argv[]) {
-  return run_test_server(mg_create_server(NULL, event_handler), argc, argv, argc);
+  struct mg_server *server = mg_create_server(NULL, event_handler);
+  return run_test_server(&server, argc, argv, argc);
 }

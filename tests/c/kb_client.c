@@ -95,5 +95,5 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
 
 int main(int argc, char *argv[]) {
   s_server = mg_create_server(NULL, handler);
-  return run_test_server(s_server, argc, argv, argc);
+  return run_test_server(&s_server, argc, argv, argc);
 }

@@ -2,7 +2,8 @@
  * The main loop the test servers in tests/c/ share: set the "name=value"
  * options given from argv[first_option] on, listen on argv[1] (missing:
  * "0", any free port), print "Listening on port N" (what the Rust side
- * waits for), poll until SIGTERM or SIGINT, then destroy the server.
+ * waits for), poll until SIGTERM or SIGINT, then destroy the server
+ * (which sets *server to NULL).
  */
 #ifndef TEST_MAIN_H
 #define TEST_MAIN_H
@@ -17,7 +18,7 @@ static volatile sig_atomic_t s_test_main_stop;
 static void test_main_on_signal(int sig) { s_test_main_stop = sig; }
 
 /* Runs `server` as described above; returns main()'s exit status. */
-static int run_test_server(struct mg_server *server, int argc, char *argv[], int first_option) {
+static int run_test_server(struct mg_server **server, int argc, char *argv[], int first_option) {
   const char *err;
   int i;
   for (i = first_option; i < argc; i++) {
@@ -26,21 +27,21 @@ static int run_test_server(struct mg_server *server, int argc, char *argv[], int
     if (eq == NULL || (size_t) (eq - argv[i]) >= sizeof(name)) continue;
     memcpy(name, argv[i], (size_t) (eq - argv[i]));
     name[eq - argv[i]] = '\0';
-    if ((err = mg_set_option(server, name, eq + 1)) != NULL) {
+    if ((err = mg_set_option(*server, name, eq + 1)) != NULL) {
       fprintf(stderr, "option %s: %s\n", name, err);
       return 1;
     }
   }
-  if ((err = mg_set_option(server, "listening_port", argc > 1 ? argv[1] : "0")) != NULL) {
+  if ((err = mg_set_option(*server, "listening_port", argc > 1 ? argv[1] : "0")) != NULL) {
     fprintf(stderr, "listening_port: %s\n", err);
     return 1;
   }
   signal(SIGTERM, test_main_on_signal);
   signal(SIGINT, test_main_on_signal);
-  printf("Listening on port %s\n", mg_get_option(server, "listening_port"));
+  printf("Listening on port %s\n", mg_get_option(*server, "listening_port"));
   fflush(stdout);
-  while (!s_test_main_stop) mg_poll_server(server, 50);
-  mg_destroy_server(&server);
+  while (!s_test_main_stop) mg_poll_server(*server, 50);
+  mg_destroy_server(server);
   return 0;
 }
 

@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <time.h>
 #include "mongoose.h"
+#include "test_main.h"
 
 static struct mg_server *s_server;
 static int s_closes;
-static volatile sig_atomic_t s_stop;
 
 struct conn_state {
   int requests; /* requests seen on this connection (connection_param) */
@@ -26,8 +25,6 @@ static double now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
-
-static void on_signal(int sig) { s_stop = sig; }
 
 static int is(const struct mg_connection *conn, const char *uri) {
   return conn->uri != NULL && strcmp(conn->uri, uri) == 0;
@@ -228,30 +225,9 @@ static int event_handler(struct mg_connection *conn, enum mg_event ev) {
 }
 
 int main(int argc, char *argv[]) {
-  int i;
-  const char *err;
+  int status;
   s_server = mg_create_server(NULL, event_handler);
-  for (i = 2; i < argc; i++) {
-    char name[100];
-    const char *eq = strchr(argv[i], '=');
-    if (eq == NULL || (size_t) (eq - argv[i]) >= sizeof(name)) continue;
-    memcpy(name, argv[i], (size_t) (eq - argv[i]));
-    name[eq - argv[i]] = '\0';
-    if ((err = mg_set_option(s_server, name, eq + 1)) != NULL) {
-      fprintf(stderr, "option %s: %s\n", name, err);
-      return 1;
-    }
-  }
-  if ((err = mg_set_option(s_server, "listening_port", argc > 1 ? argv[1] : "0")) != NULL) {
-    fprintf(stderr, "listening_port: %s\n", err);
-    return 1;
-  }
-  signal(SIGTERM, on_signal);
-  signal(SIGINT, on_signal);
-  printf("Listening on port %s\n", mg_get_option(s_server, "listening_port"));
-  fflush(stdout);
-  while (!s_stop) mg_poll_server(s_server, 50);
-  mg_destroy_server(&s_server);
-  printf("destroyed=%d\n", s_server == NULL);
-  return 0;
+  status = run_test_server(&s_server, argc, argv, 2);
+  if (status == 0) printf("destroyed=%d\n", s_server == NULL);
+  return status;
 }
