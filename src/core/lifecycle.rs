@@ -386,7 +386,7 @@ impl Server {
             let n = super::util::header_param::parse_header(auth, b"username", &mut buf);
             (n > 0).then(|| buf[..n as usize].to_vec())
         });
-        let remote = cstr_field(&c.public.remote_ip);
+        let remote = super::connection::ip_text(&c.public.remote_ip);
         let line = super::files::access_log::format_line(
             &remote,
             user.as_deref(),
@@ -437,16 +437,6 @@ impl Server {
 
 /// The methods the built-in handling serves.
 const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
-
-/// The NUL-terminated text of a `char[48]` field.
-fn cstr_field(field: &[std::os::raw::c_char; 48]) -> String {
-    let bytes: Vec<u8> = field
-        .iter()
-        .take_while(|&&b| b != 0)
-        .map(|&b| b as u8)
-        .collect();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
 
 /// Points `content` at the body in the receive buffer (it may have moved).
 fn set_content(c: &mut Connection) {

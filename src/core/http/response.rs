@@ -66,9 +66,10 @@ struct RawReply {
     head_start: usize,
 }
 
-/// 204 No Content and 304 Not Modified end with their headers.
+/// A final reply that ends with its headers: 204 and 304. (A 1xx has no
+/// body either, but it is interim: the real reply still follows.)
 fn forbids_body(code: i32) -> bool {
-    code == 204 || code == 304
+    code >= 200 && super::status::has_no_body(code)
 }
 
 /// The status code of a raw reply whose status line is complete.
@@ -99,7 +100,7 @@ impl RawReply {
                 } else {
                     self.head_end = Some(self.head_start + head_len);
                 }
-                let mut delimited = interim || code == 204 || code == 304;
+                let mut delimited = super::status::has_no_body(i32::from(code));
                 let mut close = false;
                 for h in reply.headers.iter() {
                     if h.name.eq_ignore_ascii_case("Content-Length")
