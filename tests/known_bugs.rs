@@ -140,12 +140,7 @@ struct Counts {
 /// request's own MG_AUTH and MG_REQUEST are included.
 fn counts(srv: &Server) -> Counts {
     let text = get(&mut srv.connect(), "/count").text();
-    let field = |name: &str| -> i64 {
-        text.split(' ')
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {text:?}"))
-    };
+    let field = |name: &str| count_field(&text, name);
     Counts {
         auth: field("auth"),
         request: field("request"),
@@ -176,13 +171,17 @@ fn plain(auth: i64, request: i64) -> Counts {
     }
 }
 
+/// The number after `name=` in a /count reply.
+fn count_field(text: &str, name: &str) -> i64 {
+    text.split(' ')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text:?}"))
+}
+
 /// MG_HTTP_ERROR calls so far (from GET /count).
 fn http_errors(srv: &Server) -> i64 {
-    let text = get(&mut srv.connect(), "/count").text();
-    text.split(' ')
-        .find_map(|kv| kv.strip_prefix("http_error="))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no http_error in {text:?}"))
+    count_field(&get(&mut srv.connect(), "/count").text(), "http_error")
 }
 
 #[test]
