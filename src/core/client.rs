@@ -6,14 +6,12 @@
 //! once is not mistaken for a failure.
 
 use super::connection::{ConnPtr, Connection, Stage};
+use super::dialect::{Answer, Dialect, Event};
 use super::http::request::BodyFraming;
 use super::options::Opt;
 use super::server::Server;
 use super::sys;
-use crate::ffi::types::mg_event;
 use std::net::ToSocketAddrs;
-
-const MG_FALSE: i32 = 0;
 
 enum ReplyStep {
     Wait,
@@ -27,10 +25,10 @@ enum ReplyStep {
     Fail,
 }
 
-impl Server {
+impl<D: Dialect> Server<D> {
     /// `mg_connect`: resolves `host` (blocking, as in 5.4) and starts a
     /// non-blocking connect.
-    pub fn connect(&self, host: &str, port: u16) -> Option<ConnPtr> {
+    pub fn connect(&self, host: &str, port: u16) -> Option<ConnPtr<D>> {
         let addr = (host, port).to_socket_addrs().ok()?.next()?;
         let (fd, _in_progress) = sys::connect_tcp(&addr).ok()?;
         if fd >= sys::FD_SETSIZE {
@@ -48,37 +46,29 @@ impl Server {
 
     /// The socket became writable while connecting: MG_CONNECT, or on
     /// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
-    pub fn finish_connect(&self, c: ConnPtr) {
+    pub fn finish_connect(&self, c: ConnPtr<D>) {
         let ok = c.with(|c| {
             let err = sys::socket_error(c.fd);
             if err != 0 {
-                c.public.status_code = err;
+                c.set_status(err);
                 c.close_now = true;
                 return false;
             }
-            let conn = Connection::new(
-                c.fd,
-                sys::peer_addr(c.fd),
-                sys::local_addr(c.fd),
-                std::ptr::null_mut(),
-            );
-            c.public.remote_ip = conn.public.remote_ip;
-            c.public.remote_port = conn.public.remote_port;
-            c.public.local_ip = conn.public.local_ip;
-            c.public.local_port = conn.public.local_port;
-            c.public.status_code = 0;
+            c.peer = sys::peer_addr(c.fd);
+            D::set_addresses(&mut c.public, c.peer, sys::local_addr(c.fd));
+            c.set_status(0);
             c.stage = Stage::Reply;
             c.last_io = super::clock::now();
             true
         });
-        if ok && self.call(c, mg_event::MG_CONNECT) == MG_FALSE {
+        if ok && self.call(c, Event::Connect) == Answer::Declined {
             c.with(|c| c.close_now = true);
         }
         self.flush(c);
     }
 
     /// Delivers every complete reply in the receive buffer.
-    pub fn process_replies(&self, c: ConnPtr) {
+    pub fn process_replies(&self, c: ConnPtr<D>) {
         let (max_head, max_body) = {
             let o = self.options.borrow();
             (
@@ -95,11 +85,10 @@ impl Server {
                     keep_head,
                 } => {
                     c.with(|c| c.reply_delivered = true);
-                    let result = self.call(c, mg_event::MG_REPLY);
+                    let result = self.call(c, Event::Reply);
                     c.with(|c| {
                         let head_len = c.head.head_len;
-                        c.public.content = std::ptr::null_mut();
-                        c.public.content_len = 0;
+                        D::set_content(&mut c.public, std::ptr::null_mut(), 0);
                         if keep_head {
                             c.recv
                                 .drain(head_len..(head_len + consumed).min(c.recv.len()));
@@ -109,11 +98,11 @@ impl Server {
                             c.chunked = None;
                             c.reset_request_fields();
                         }
-                        if result == MG_FALSE {
+                        if result == Answer::Declined {
                             c.close_now = true;
                         }
                     });
-                    if keep_head || result == MG_FALSE {
+                    if keep_head || result == Answer::Declined {
                         return;
                     }
                 }
@@ -122,7 +111,7 @@ impl Server {
     }
 }
 
-fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
+fn next_reply<D: Dialect>(c: &mut Connection<D>, max_head: usize, max_body: u64) -> ReplyStep {
     if c.close_now {
         return ReplyStep::Wait;
     }
@@ -134,9 +123,9 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
             Ok(None) => return ReplyStep::Wait,
             Err(_) => return ReplyStep::Fail,
             Ok(Some(code)) => {
-                c.head.fill(&mut c.public);
-                c.public.query_string = std::ptr::null();
-                c.public.status_code = code as i32;
+                // (The reply head has no query string.)
+                c.publish_head();
+                c.set_status(code as i32);
                 c.reply_head_parsed = true;
                 c.reply_delivered = false;
                 c.chunked = (c.head.framing == Some(BodyFraming::Chunked)).then(Box::default);
@@ -198,8 +187,6 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
     }
 }
 
-fn set_content(c: &mut Connection, len: usize) {
-    let start = c.head.head_len;
-    c.public.content = c.recv[start..].as_mut_ptr().cast();
-    c.public.content_len = len;
+fn set_content<D: Dialect>(c: &mut Connection<D>, len: usize) {
+    c.publish_content(c.head.head_len, len);
 }

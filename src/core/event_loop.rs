@@ -5,11 +5,11 @@
 
 use super::clock;
 use super::connection::{ConnPtr, Connection, Stage};
+use super::dialect::{Answer, Dialect, Event};
 use super::options::Opt;
 use super::server::Server;
 use super::sys::{self, FdSet, FD_SETSIZE};
 use super::wakeup::Message;
-use crate::ffi::types::mg_event;
 use std::io;
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
@@ -43,7 +43,7 @@ struct ReadLimits {
 
 impl ReadLimits {
     /// How many more bytes `c` may buffer now (0 = don't read).
-    fn budget(&self, c: &Connection) -> usize {
+    fn budget<D: Dialect>(&self, c: &Connection<D>) -> usize {
         if c.peer_closed || c.close_now {
             return 0;
         }
@@ -77,7 +77,7 @@ impl ReadLimits {
     }
 }
 
-impl Server {
+impl<D: Dialect> Server<D> {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
         let me = std::thread::current().id();
@@ -99,7 +99,7 @@ impl Server {
             if c.with(|c| c.close_now) {
                 continue;
             }
-            if self.has_handler() && self.call(c, mg_event::MG_POLL) == 1 {
+            if self.has_handler() && self.call(c, Event::Poll) == Answer::Done {
                 self.handler_finished(c);
             }
             // Pipelined requests may be waiting behind one that ended.
@@ -198,7 +198,7 @@ impl Server {
         // goes out now rather than after the next select(), including on
         // connections added since `list` was taken (the list of connections
         // only grows until the sweep, so they are the ones past `known`).
-        let added: Vec<ConnPtr> = self.conns.borrow().iter().skip(known).copied().collect();
+        let added: Vec<ConnPtr<D>> = self.conns.borrow().iter().skip(known).copied().collect();
         for &c in list.iter().chain(&added) {
             if c.with(|c| c.needs_flush()) {
                 self.flush(c);
@@ -213,10 +213,7 @@ impl Server {
         for message in self.wakeup.take() {
             match message {
                 Message::Wake => {}
-                Message::Text { callback, text } => {
-                    self.run_iteration(callback, text.as_ptr() as *mut _);
-                }
-                Message::Iterate { callback, param } => self.run_iteration(callback, param.0),
+                Message::Run(task) => task(self),
             }
         }
     }
@@ -283,7 +280,7 @@ impl Server {
 
     /// Reads what the socket has (within the budget) and runs the request
     /// lifecycle on it.
-    pub fn read_and_process(&self, c: ConnPtr) {
+    pub fn read_and_process(&self, c: ConnPtr<D>) {
         let (got_data, reply_closed) = c.with(|c| {
             let got = self.read_socket(c);
             (got, c.peer_closed && c.stage == Stage::Reply)
@@ -311,7 +308,7 @@ impl Server {
     }
 
     /// Returns whether new request bytes were buffered.
-    fn read_socket(&self, c: &mut Connection) -> bool {
+    fn read_socket(&self, c: &mut Connection<D>) -> bool {
         let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
         let mut budget = self.read_limits().budget(c).min(MAX_READ_PER_POLL);
         let mut got = false;
@@ -374,7 +371,7 @@ impl Server {
 
     /// Sends what is queued until the socket would block; when a file body
     /// completes, ends its request and serves pipelined requests.
-    pub fn flush(&self, c: ConnPtr) {
+    pub fn flush(&self, c: ConnPtr<D>) {
         if c.with(write_out) {
             let keep = c.with(|c| c.file_keep_alive);
             self.end_request(c, keep);
@@ -394,7 +391,7 @@ impl Server {
 
     /// Gives a connection that is about to receive a request warm buffers
     /// from the pool (the ones it lacks).
-    fn lend_buffers(&self, c: &mut Connection) {
+    fn lend_buffers(&self, c: &mut Connection<D>) {
         if c.recv.capacity() > 0 && c.send.capacity() > 0 && c.head.has_strings() {
             return;
         }
@@ -414,7 +411,7 @@ impl Server {
 
     /// Takes back the request buffers of a connection between requests
     /// (nothing received or queued), so it idles holding only its record.
-    pub fn reclaim_buffers(&self, c: &mut Connection) {
+    pub fn reclaim_buffers(&self, c: &mut Connection<D>) {
         let mut pool = self.pool.borrow_mut();
         if c.recv.is_empty() {
             pool.give_bytes(std::mem::take(&mut c.recv));
@@ -431,7 +428,7 @@ impl Server {
     /// request ended outside `process_input` (from MG_POLL, a wakeup or
     /// iteration callback, or a finished file body), or replies were held
     /// back while too much output was queued.
-    pub fn process_pending(&self, c: ConnPtr) {
+    pub fn process_pending(&self, c: ConnPtr<D>) {
         let pending = c.with(|c| {
             c.input_pending && !c.close_now && c.pending_output().len() <= MAX_QUEUED_OUTPUT_TO_READ
         });
@@ -440,7 +437,7 @@ impl Server {
         }
     }
 
-    fn check_timeouts(&self, c: ConnPtr, now: Instant) {
+    fn check_timeouts(&self, c: ConnPtr<D>, now: Instant) {
         let (request_timeout, idle_timeout) = {
             let o = self.options.borrow();
             (
@@ -482,7 +479,7 @@ impl Server {
                     false
                 }
                 Stage::Connecting if idle >= idle_timeout => {
-                    c.public.status_code = libc::ETIMEDOUT;
+                    c.set_status(libc::ETIMEDOUT);
                     c.close_now = true;
                     false
                 }
@@ -504,7 +501,7 @@ impl Server {
         if !self.conns.borrow().iter().any(|c| c.with(|c| c.close_now)) {
             return false;
         }
-        let doomed: Vec<ConnPtr> = self
+        let doomed: Vec<ConnPtr<D>> = self
             .conns
             .borrow()
             .iter()
@@ -514,7 +511,7 @@ impl Server {
         for &c in &doomed {
             let notify = c.with(|c| !std::mem::replace(&mut c.close_notified, true));
             if notify && self.has_handler() {
-                self.call(c, mg_event::MG_CLOSE);
+                self.call(c, Event::Close);
             }
         }
         self.remove_connections(&doomed);
@@ -536,7 +533,7 @@ impl Server {
 
 /// Writes buffered output, then the file body, until the socket would
 /// block. Returns true when a file body has just been sent completely.
-pub fn write_out(c: &mut Connection) -> bool {
+pub fn write_out<D: Dialect>(c: &mut Connection<D>) -> bool {
     /// Most bytes handed to one `sendfile` call.
     const SENDFILE_CHUNK: usize = 1 << 20;
     let mut file_done = false;

@@ -4,6 +4,7 @@
 //! MG_REQUEST, MG_HTTP_ERROR; MG_POLL and MG_CLOSE come from the event loop.
 
 use super::connection::{ConnPtr, Connection, Stage};
+use super::dialect::{Answer, Dialect, Event};
 use super::http::chunked::ChunkError;
 use super::http::path::percent_encode;
 use super::http::request::BodyFraming;
@@ -12,12 +13,8 @@ use super::http::status::{has_no_body, reason};
 use super::http::{push_decimal, push_status_line};
 use super::options::Opt;
 use super::server::Server;
-use crate::ffi::types::mg_event;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
-
-const MG_FALSE: i32 = 0;
-const MG_TRUE: i32 = 1;
 
 /// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,
 /// which it answers 405 rather than rejecting the request as malformed).
@@ -41,10 +38,10 @@ enum Step {
     Error(i32),
 }
 
-impl Server {
+impl<D: Dialect> Server<D> {
     /// Runs the request state machine over the buffered input, answering
     /// pipelined requests in order.
-    pub fn process_input(&self, c: ConnPtr) {
+    pub fn process_input(&self, c: ConnPtr<D>) {
         loop {
             let stage = c.with(|c| {
                 c.input_pending = false;
@@ -83,7 +80,7 @@ impl Server {
                     });
                     if again
                         && self.has_handler()
-                        && self.call(c, mg_event::MG_REQUEST) == MG_TRUE
+                        && self.call(c, Event::Request) == Answer::Done
                         && self.handler_finished(c)
                     {
                         continue;
@@ -98,7 +95,7 @@ impl Server {
         }
     }
 
-    fn parse_head(&self, c: &mut Connection) -> Step {
+    fn parse_head(&self, c: &mut Connection<D>) -> Step {
         if c.recv.is_empty() {
             return Step::Wait;
         }
@@ -122,10 +119,9 @@ impl Server {
             }
             Err(e) => Step::Error(e.status()),
             Ok(true) => {
-                c.head.fill(&mut c.public);
-                c.public.status_code = 0;
-                c.public.is_websocket = 0;
-                c.public.content = std::ptr::null_mut();
+                c.publish_head();
+                c.set_status(0);
+                D::set_websocket(&mut c.public, false);
                 c.response
                     .begin(c.head.keep_alive, c.head.http10, c.head.is_head_method);
                 c.request_output_start = c.output_mark();
@@ -153,7 +149,7 @@ impl Server {
         }
     }
 
-    fn read_body(&self, c: &mut Connection) -> Step {
+    fn read_body(&self, c: &mut Connection<D>) -> Step {
         let head_len = c.head.head_len;
         match c.chunked.as_mut() {
             None => {
@@ -182,12 +178,11 @@ impl Server {
                 }
             }
         }
-        c.public.content_len = c.body_len;
         Step::Ready
     }
 
     /// The request is complete: MG_AUTH, MG_REQUEST, or built-in handling.
-    fn dispatch(&self, c: ConnPtr) {
+    fn dispatch(&self, c: ConnPtr<D>) {
         c.with(|c| {
             c.stage = Stage::Handling;
             c.new_data = false;
@@ -199,15 +194,15 @@ impl Server {
         if c.with(|c| self.is_upgrade_request(c)) {
             return self.upgrade(c);
         }
-        if self.call(c, mg_event::MG_AUTH) == MG_FALSE {
+        if self.call(c, Event::Auth) == Answer::Declined {
             return self.send_auth_challenge(c);
         }
-        match self.call(c, mg_event::MG_REQUEST) {
-            MG_TRUE => {
+        match self.call(c, Event::Request) {
+            Answer::Done => {
                 self.handler_finished(c);
             }
-            MG_FALSE => self.builtin(c),
-            _ => {} // MG_MORE: the handler keeps the request open.
+            Answer::Declined => self.builtin(c),
+            Answer::More => {} // The handler keeps the request open.
         }
     }
 
@@ -215,7 +210,7 @@ impl Server {
     /// MG_REQUEST or MG_POLL): terminate the reply and end the request.
     /// Returns false when there was no request to end (then MG_TRUE is
     /// ignored; 5.4 closed the idle connection).
-    pub fn handler_finished(&self, c: ConnPtr) -> bool {
+    pub fn handler_finished(&self, c: ConnPtr<D>) -> bool {
         let keep = c.with(|c| match c.stage {
             // A file body in flight ends the request itself when it is sent.
             Stage::Handling if c.file.is_some() => None,
@@ -237,7 +232,7 @@ impl Server {
 
     /// Consumes the request from the receive buffer and either waits for the
     /// next one (keep-alive) or closes once the reply is sent.
-    pub fn end_request(&self, c: ConnPtr, keep_alive: bool) {
+    pub fn end_request(&self, c: ConnPtr<D>, keep_alive: bool) {
         c.with(|c| {
             self.log_request(c);
             if keep_alive {
@@ -270,7 +265,7 @@ impl Server {
     }
 
     /// A request that cannot be read on: answer `code` and close.
-    pub fn protocol_error(&self, c: ConnPtr, code: i32) {
+    pub fn protocol_error(&self, c: ConnPtr<D>, code: i32) {
         c.with(|c| {
             c.stage = Stage::Handling;
             if c.response.framing != Framing::Idle || c.head.head_len == 0 {
@@ -285,15 +280,15 @@ impl Server {
     /// The 5.4 error routine: MG_HTTP_ERROR first, then a numeric
     /// `url_rewrites` redirect, then the default reply `<code> <reason>` as
     /// text/plain with a Content-Length.
-    pub fn send_error(&self, c: ConnPtr, code: i32) {
+    pub fn send_error(&self, c: ConnPtr<D>, code: i32) {
         self.send_error_with(c, code, "")
     }
 
     /// `send_error` with extra header lines (each ending in CRLF) in the
     /// default reply, e.g. `Allow:` for a 405.
-    pub fn send_error_with(&self, c: ConnPtr, code: i32, extra_headers: &str) {
-        c.with(|c| c.public.status_code = code);
-        if self.has_handler() && self.call(c, mg_event::MG_HTTP_ERROR) == MG_TRUE {
+    pub fn send_error_with(&self, c: ConnPtr<D>, code: i32, extra_headers: &str) {
+        c.with(|c| c.set_status(code));
+        if self.has_handler() && self.call(c, Event::HttpError) == Answer::Done {
             self.handler_finished(c);
             return;
         }
@@ -319,9 +314,9 @@ impl Server {
     /// `Content-Length`, `headers` — each line ending in CRLF —, and
     /// `Connection: close` when the connection will not be kept), then ends
     /// the request. HEAD requests get no body.
-    pub fn reply(&self, c: ConnPtr, status: i32, headers: &str, body: &[u8]) {
+    pub fn reply(&self, c: ConnPtr<D>, status: i32, headers: &str, body: &[u8]) {
         let keep = c.with(|c| {
-            c.public.status_code = status;
+            c.set_status(status);
             let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
             push_status_line(&mut c.send, status);
             if !has_no_body(status) {
@@ -344,7 +339,7 @@ impl Server {
 
     /// MG_AUTH said no: the 5.4 Digest challenge (with a Content-Length, so
     /// the connection can stay open).
-    pub fn send_auth_challenge(&self, c: ConnPtr) {
+    pub fn send_auth_challenge(&self, c: ConnPtr<D>) {
         let realm = self
             .options
             .borrow()
@@ -360,7 +355,7 @@ impl Server {
 
     /// `url_rewrites` `CODE=uri`: a 302 to `uri` carrying the code, the
     /// original URI and its query string.
-    fn redirect_error(&self, c: ConnPtr, code: i32, target: &[u8]) {
+    fn redirect_error(&self, c: ConnPtr<D>, code: i32, target: &[u8]) {
         let location = c.with(|c| {
             format!(
                 "Location: {}?code={code}&orig_uri={}&query_string={}\r\n",
@@ -373,12 +368,12 @@ impl Server {
     }
 
     /// Writes the access-log line of the request that is ending.
-    fn log_request(&self, c: &Connection) {
+    fn log_request(&self, c: &Connection<D>) {
         let options = self.options.borrow();
         let Some(path) = options.get(Opt::AccessLogFile) else {
             return;
         };
-        if c.public.status_code <= 0 || c.head.head_len == 0 {
+        if c.status <= 0 || c.head.head_len == 0 {
             return;
         }
         let user = c.head.header(b"Authorization").and_then(|auth| {
@@ -386,7 +381,7 @@ impl Server {
             let n = super::util::header_param::parse_header(auth, b"username", &mut buf);
             (n > 0).then(|| buf[..n as usize].to_vec())
         });
-        let remote = super::connection::ip_text(&c.public.remote_ip);
+        let remote = c.peer.map(|a| a.ip().to_string()).unwrap_or_default();
         let line = super::files::access_log::format_line(
             &remote,
             user.as_deref(),
@@ -395,7 +390,7 @@ impl Server {
             c.head.uri(),
             c.head.query(),
             c.head.version(),
-            c.public.status_code,
+            c.status,
             c.output_mark().saturating_sub(c.request_output_start),
             c.head.header(b"Referer"),
             c.head.header(b"User-Agent"),
@@ -406,7 +401,7 @@ impl Server {
 
     /// Built-in handling of a request the handler declined (or with no
     /// handler). Uses `conn->uri`, which the handler may have replaced.
-    fn builtin(&self, c: ConnPtr) {
+    fn builtin(&self, c: ConnPtr<D>) {
         let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
         if !KNOWN_METHODS.contains(&method.as_slice()) {
             return self.send_error(c, 501);
@@ -439,8 +434,6 @@ impl Server {
 const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
 
 /// Points `content` at the body in the receive buffer (it may have moved).
-fn set_content(c: &mut Connection) {
-    let start = c.head.head_len.min(c.recv.len());
-    c.public.content = c.recv[start..].as_mut_ptr().cast();
-    c.public.content_len = c.body_len;
+fn set_content<D: Dialect>(c: &mut Connection<D>) {
+    c.publish_content(c.head.head_len, c.body_len);
 }

@@ -6,6 +6,7 @@ pub mod buffer_pool;
 pub mod client;
 pub mod clock;
 pub mod connection;
+pub mod dialect;
 pub mod event_loop;
 pub mod files;
 pub mod http;

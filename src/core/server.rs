@@ -8,21 +8,21 @@
 //! callback.
 
 use super::connection::ConnPtr;
+use super::dialect::{Answer, Dialect, Event};
 use super::listener;
 use super::options::{parse_listening_port, Opt, OptionError, Options};
 use super::sys;
-use super::wakeup::{Callback, Message, UserPtr, Wakeup};
-use crate::ffi::types::{mg_event, mg_handler_t};
+use super::wakeup::{Message, Wakeup};
 use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
 use std::io;
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_void;
 use std::os::unix::io::RawFd;
 use std::thread::ThreadId;
 use std::time::Instant;
 
-pub struct Server {
-    pub handler: mg_handler_t,
+pub struct Server<D: Dialect> {
+    pub handler: Option<D::Handler>,
     pub server_param: *mut c_void,
     pub options: RefCell<Options>,
     /// Listening socket, -1 when none.
@@ -32,17 +32,17 @@ pub struct Server {
     /// and no getsockname() per connection is needed.
     pub listener_addr: Cell<Option<std::net::SocketAddr>>,
     /// Connections, oldest first (5.4 iterates newest first).
-    pub conns: RefCell<Vec<ConnPtr>>,
+    pub conns: RefCell<Vec<ConnPtr<D>>>,
     /// The same connections by descriptor, so the sockets select() found
     /// ready are served without walking every connection.
-    by_fd: RefCell<Vec<Option<ConnPtr>>>,
-    pub wakeup: Wakeup,
+    by_fd: RefCell<Vec<Option<ConnPtr<D>>>>,
+    pub wakeup: Wakeup<D>,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
     /// When the timers are next due for a check (None: at the next poll).
     pub next_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
-    pub spare_list: Cell<Vec<ConnPtr>>,
+    pub spare_list: Cell<Vec<ConnPtr<D>>>,
     /// Where sockets are read into before the bytes are appended to a
     /// connection's buffer (one for the server rather than 16 KiB of stack
     /// under every handler call).
@@ -58,8 +58,8 @@ pub struct Server {
     pub io_thread_stored: Cell<Option<ThreadId>>,
 }
 
-impl Server {
-    pub fn new(server_param: *mut c_void, handler: mg_handler_t) -> io::Result<Server> {
+impl<D: Dialect> Server<D> {
+    pub fn new(server_param: *mut c_void, handler: Option<D::Handler>) -> io::Result<Server<D>> {
         sys::ignore_sigpipe();
         Ok(Server {
             handler,
@@ -87,15 +87,15 @@ impl Server {
 
     /// Calls the user's handler. Callers hold no borrow of the connection
     /// or of the server's cells across this call.
-    pub fn call(&self, c: ConnPtr, event: mg_event) -> c_int {
+    pub fn call(&self, c: ConnPtr<D>, event: Event) -> Answer {
         match self.handler {
-            Some(h) => call_handler(h, c, event),
-            None => 0,
+            Some(h) => D::deliver(h, c, event),
+            None => Answer::Declined,
         }
     }
 
     /// Adds a new connection (accepted or outgoing) to the server.
-    pub fn add_connection(&self, c: ConnPtr) {
+    pub fn add_connection(&self, c: ConnPtr<D>) {
         let fd = c.with(|c| c.fd);
         self.conns.borrow_mut().push(c);
         if let Ok(i) = usize::try_from(fd) {
@@ -108,7 +108,7 @@ impl Server {
     }
 
     /// Removes connections (the sweep, before freeing them).
-    pub fn remove_connections(&self, doomed: &[ConnPtr]) {
+    pub fn remove_connections(&self, doomed: &[ConnPtr<D>]) {
         self.conns.borrow_mut().retain(|c| !doomed.contains(c));
         let mut by_fd = self.by_fd.borrow_mut();
         for c in doomed {
@@ -122,13 +122,13 @@ impl Server {
     }
 
     /// The connection using descriptor `fd`, if any.
-    pub fn connection_by_fd(&self, fd: i32) -> Option<ConnPtr> {
+    pub fn connection_by_fd(&self, fd: i32) -> Option<ConnPtr<D>> {
         let i = usize::try_from(fd).ok()?;
         self.by_fd.borrow().get(i).copied().flatten()
     }
 
     /// Connections newest first, copied so callbacks may run while walking.
-    pub fn snapshot(&self) -> Vec<ConnPtr> {
+    pub fn snapshot(&self) -> Vec<ConnPtr<D>> {
         let mut list = self.spare_list.take();
         list.clear();
         list.extend(self.conns.borrow().iter().rev().copied());
@@ -136,7 +136,7 @@ impl Server {
     }
 
     /// Hands a snapshot's allocation back for the next `snapshot()`.
-    pub fn recycle(&self, list: Vec<ConnPtr>) {
+    pub fn recycle(&self, list: Vec<ConnPtr<D>>) {
         self.spare_list.set(list);
     }
 
@@ -145,9 +145,9 @@ impl Server {
     }
 
     /// `mg_next`: the connection after `c` (newest first); `None` starts.
-    pub fn next(&self, c: Option<ConnPtr>) -> Option<ConnPtr> {
+    pub fn next(&self, c: Option<ConnPtr<D>>) -> Option<ConnPtr<D>> {
         let conns = self.conns.borrow();
-        let live = |p: &&ConnPtr| !p.with(|c| c.close_notified);
+        let live = |p: &&ConnPtr<D>| !p.with(|c| c.close_notified);
         match c {
             None => conns.iter().rev().find(live).copied(),
             Some(c) => {
@@ -163,31 +163,26 @@ impl Server {
         self.io_thread.with(|owner| owner.is_none_or(|t| t == me))
     }
 
-    /// `mg_iterate_over_connections`: runs now on the IO thread, otherwise
-    /// during the next poll.
-    pub fn iterate(&self, callback: Callback, param: *mut c_void) {
+    /// Runs `task` on the IO thread: now when called there, otherwise
+    /// during the next poll (`mg_iterate_over_connections`).
+    pub fn run_on_io_thread(&self, task: impl FnOnce(&Server<D>) + Send + 'static) {
         if self.on_io_thread() {
-            self.run_iteration(callback, param);
+            task(self);
         } else {
-            self.wakeup.push(Message::Iterate {
-                callback,
-                param: UserPtr(param),
-            });
+            self.wakeup.push(Message::Run(Box::new(task)));
         }
     }
 
-    /// Calls `callback(conn, MG_POLL)` for every live connection with
-    /// `callback_param = param`.
-    pub fn run_iteration(&self, callback: Callback, param: *mut c_void) {
-        for c in self.snapshot() {
-            let live = c.with(|c| {
-                c.public.callback_param = param;
-                !c.close_notified
-            });
-            if live {
-                call_handler(callback, c, mg_event::MG_POLL);
+    /// Calls `f` for every live connection, newest first (the handler may
+    /// run inside `f`: no borrow is held).
+    pub fn for_each_live(&self, mut f: impl FnMut(ConnPtr<D>)) {
+        let list = self.snapshot();
+        for &c in &list {
+            if !c.with(|c| c.close_notified) {
+                f(c);
             }
         }
+        self.recycle(list);
     }
 
     /// `mg_set_option`.
@@ -290,12 +285,4 @@ impl Server {
         self.sweep();
         self.replace_listener(-1);
     }
-}
-
-/// Calls a user callback with the connection's public pointer.
-pub fn call_handler(h: Callback, c: ConnPtr, event: mg_event) -> c_int {
-    // SAFETY: `h` is the user's handler, called with a live connection
-    // record and a valid event, as the 5.4 API documents. No Rust
-    // reference to the record is alive during the call (see ConnPtr::with).
-    unsafe { h(c.public(), event) }
 }

@@ -4,6 +4,7 @@
 //! types, and the body streamed from the file with `sendfile`.
 
 use super::connection::{ConnPtr, Connection, FileBody};
+use super::dialect::Dialect;
 use super::files::conditional::{self, RangeResult};
 use super::files::{hidden, listing, resolve};
 use super::http::path::percent_encode;
@@ -32,9 +33,9 @@ struct Target {
     file: Option<File>,
 }
 
-impl Server {
+impl<D: Dialect> Server<D> {
     /// Serves the request from `document_root` (`root`).
-    pub fn serve_static(&self, c: ConnPtr, root: &[u8], uri: &[u8]) {
+    pub fn serve_static(&self, c: ConnPtr<D>, root: &[u8], uri: &[u8]) {
         let (rewrites, hide) = {
             let o = self.options.borrow();
             (
@@ -80,7 +81,13 @@ impl Server {
 
     /// A directory requested with its trailing slash: its first index file
     /// (`index_files`) that is not hidden, else the listing.
-    fn send_directory(&self, c: ConnPtr, dir: &resolve::Resolved, uri: &[u8], hide: Option<&[u8]>) {
+    fn send_directory(
+        &self,
+        c: ConnPtr<D>,
+        dir: &resolve::Resolved,
+        uri: &[u8],
+        hide: Option<&[u8]>,
+    ) {
         let index_files = self
             .options
             .borrow()
@@ -99,7 +106,7 @@ impl Server {
     /// would have run. CGI and SSI are not implemented, and serving the
     /// file as it is would publish its source (passwords in `config.php`
     /// and the like): such requests get 501 Not Implemented instead.
-    fn send_script_or_target(&self, c: ConnPtr, t: Target) {
+    fn send_script_or_target(&self, c: ConnPtr<D>, t: Target) {
         let is_script = {
             let o = self.options.borrow();
             let path = t.path.as_os_str().as_bytes();
@@ -116,7 +123,7 @@ impl Server {
 
     /// `mg_send_file`: serves `path` as the static handler would a file it
     /// resolved (no document_root, no rewrites).
-    pub fn send_file(&self, c: ConnPtr, path: &[u8]) {
+    pub fn send_file(&self, c: ConnPtr<D>, path: &[u8]) {
         let hide = self
             .options
             .borrow()
@@ -156,7 +163,7 @@ impl Server {
         self.send_script_or_target(c, t)
     }
 
-    fn redirect_to_directory(&self, c: ConnPtr, uri: &[u8]) {
+    fn redirect_to_directory(&self, c: ConnPtr<D>, uri: &[u8]) {
         let location = c.with(|c| {
             let mut location = percent_encode(uri, b"/-._~!$&'()*+,;=:@");
             location.push('/');
@@ -169,7 +176,7 @@ impl Server {
         self.reply(c, 301, &format!("Location: {location}\r\n"), b"");
     }
 
-    fn send_listing(&self, c: ConnPtr, dir: &Path, uri: &[u8], hide: Option<&[u8]>) {
+    fn send_listing(&self, c: ConnPtr<D>, dir: &Path, uri: &[u8], hide: Option<&[u8]>) {
         let enabled = self
             .options
             .borrow()
@@ -189,7 +196,7 @@ impl Server {
     }
 
     /// A regular file: 304, 416, or 200/206 with the body.
-    fn send_target(&self, c: ConnPtr, t: Target) {
+    fn send_target(&self, c: ConnPtr<D>, t: Target) {
         let extra = self
             .options
             .borrow()
@@ -242,7 +249,7 @@ impl Server {
             _ => (0, t.size, 200),
         };
         let keep = c.with(|c| {
-            c.public.status_code = status;
+            c.set_status(status);
             let keep = c.response.keep_alive;
             let mut head = format!(
                 "HTTP/1.1 {status} {}\r\nDate: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\nConnection: {}\r\nAccept-Ranges: bytes\r\n",
@@ -275,7 +282,7 @@ impl Server {
 }
 
 /// Reads a small file body straight into the send buffer.
-fn read_inline(c: &mut Connection, file: &File, start: u64, len: u64) -> bool {
+fn read_inline<D: Dialect>(c: &mut Connection<D>, file: &File, start: u64, len: u64) -> bool {
     use std::os::unix::fs::FileExt;
     let at = c.send.len();
     c.send.resize(at + len as usize, 0);
@@ -320,6 +327,6 @@ fn date_now() -> std::rc::Rc<str> {
     })
 }
 
-fn query_string(c: &mut Connection) -> Option<Vec<u8>> {
+fn query_string<D: Dialect>(c: &mut Connection<D>) -> Option<Vec<u8>> {
     c.head.query().map(<[u8]>::to_vec)
 }

@@ -8,18 +8,15 @@
 //! writes a fresh byte, and the read end is drained every time so it never
 //! stays readable (no busy loop).
 
+use super::dialect::Dialect;
+use super::server::Server;
 use super::sys;
-use crate::ffi::types::{mg_connection, mg_event};
 use std::collections::VecDeque;
-use std::ffi::CString;
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_void;
 use std::os::unix::io::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// A handler function as passed to the wakeup and iteration calls.
-pub type Callback = unsafe extern "C" fn(*mut mg_connection, mg_event) -> c_int;
 
 /// A user pointer carried to the IO thread; the user keeps it valid.
 #[derive(Clone, Copy, Debug)]
@@ -28,25 +25,25 @@ pub struct UserPtr(pub *mut c_void);
 // thread; the API documents that it must stay valid until then.
 unsafe impl Send for UserPtr {}
 
-pub enum Message {
+/// Work for the IO thread, run with its server during a poll.
+pub type Task<D> = Box<dyn FnOnce(&Server<D>) + Send>;
+
+pub enum Message<D: Dialect> {
     /// `mg_wakeup_server`: just interrupt `select()`.
     Wake,
-    /// `mg_wakeup_server_ex`: call `callback` for every connection with
-    /// `callback_param` pointing at `text`.
-    Text { callback: Callback, text: CString },
-    /// `mg_iterate_over_connections` from another thread.
-    Iterate { callback: Callback, param: UserPtr },
+    /// Run a task (the C layer's wakeup and iteration callbacks).
+    Run(Task<D>),
 }
 
-pub struct Wakeup {
+pub struct Wakeup<D: Dialect> {
     read_fd: RawFd,
     write_fd: RawFd,
-    queue: sys::Lock<VecDeque<Message>>,
+    queue: sys::Lock<VecDeque<Message<D>>>,
     signaled: AtomicBool,
 }
 
-impl Wakeup {
-    pub fn new() -> io::Result<Wakeup> {
+impl<D: Dialect> Wakeup<D> {
+    pub fn new() -> io::Result<Wakeup<D>> {
         let (read_fd, write_fd) = sys::socketpair()?;
         if read_fd >= sys::FD_SETSIZE {
             // select() could never watch it: wakeups would be lost.
@@ -69,7 +66,7 @@ impl Wakeup {
     }
 
     /// Queues a message and makes sure the IO thread wakes up. Any thread.
-    pub fn push(&self, message: Message) {
+    pub fn push(&self, message: Message<D>) {
         self.queue.with(|q| q.push_back(message));
         if !self.signaled.swap(true, Ordering::AcqRel) {
             // A full socket buffer would already hold a wake-up byte.
@@ -78,7 +75,7 @@ impl Wakeup {
     }
 
     /// Takes every queued message (IO thread).
-    pub fn take(&self) -> VecDeque<Message> {
+    pub fn take(&self) -> VecDeque<Message<D>> {
         let mut sink = [MaybeUninit::<u8>::uninit(); 64];
         while let Ok(n) = sys::recv(self.read_fd, &mut sink) {
             if n == 0 {
@@ -90,7 +87,7 @@ impl Wakeup {
     }
 }
 
-impl Drop for Wakeup {
+impl<D: Dialect> Drop for Wakeup<D> {
     fn drop(&mut self) {
         sys::close(self.read_fd);
         sys::close(self.write_fd);

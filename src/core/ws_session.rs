@@ -6,14 +6,12 @@
 //! Protocol errors close with the RFC 6455 status code.
 
 use super::connection::{ConnPtr, Connection, Stage, WsState};
+use super::dialect::{Answer, Dialect, Event};
 use super::http::has_token;
 use super::options::Opt;
 use super::server::Server;
 use super::websocket::{self as ws, FrameHeader};
-use crate::ffi::types::mg_event;
 use std::time::{Duration, Instant};
-
-const MG_FALSE: i32 = 0;
 
 /// What the next buffered frame asks for.
 enum FrameStep {
@@ -34,9 +32,9 @@ enum HandshakeError {
     WrongVersion,
 }
 
-impl Server {
+impl<D: Dialect> Server<D> {
     /// Is this request a websocket upgrade (`Upgrade: websocket`)?
-    pub fn is_upgrade_request(&self, c: &Connection) -> bool {
+    pub fn is_upgrade_request(&self, c: &Connection<D>) -> bool {
         self.has_handler()
             && c.head
                 .header(b"Upgrade")
@@ -44,7 +42,7 @@ impl Server {
     }
 
     /// Runs the upgrade: MG_AUTH, MG_WS_HANDSHAKE, 101, MG_WS_CONNECT.
-    pub fn upgrade(&self, c: ConnPtr) {
+    pub fn upgrade(&self, c: ConnPtr<D>) {
         let checked = c.with(|c| check_handshake(c));
         match checked {
             Err(HandshakeError::WrongVersion) => {
@@ -59,11 +57,11 @@ impl Server {
         }
         // 5.4 sent the 101 before asking MG_AUTH; a refused client now gets
         // a plain 401 instead of a 101 followed by garbage.
-        if self.call(c, mg_event::MG_AUTH) == MG_FALSE {
+        if self.call(c, Event::Auth) == Answer::Declined {
             return self.send_auth_challenge(c);
         }
-        c.with(|c| c.public.is_websocket = 1);
-        if self.call(c, mg_event::MG_WS_HANDSHAKE) == MG_FALSE {
+        c.with(|c| D::set_websocket(&mut c.public, true));
+        if self.call(c, Event::WsHandshake) == Answer::Declined {
             c.with(|c| {
                 let key = c.head.header(b"Sec-WebSocket-Key").unwrap_or_default();
                 let reply = format!(
@@ -77,7 +75,7 @@ impl Server {
             let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
             c.recv.drain(..consumed);
             c.stage = Stage::Websocket;
-            c.public.status_code = 101;
+            c.set_status(101);
             c.ws = Some(Box::new(WsState {
                 message: Vec::new(),
                 message_opcode: None,
@@ -85,11 +83,11 @@ impl Server {
                 ping_sent: None,
             }));
         });
-        self.call(c, mg_event::MG_WS_CONNECT);
+        self.call(c, Event::WsConnect);
     }
 
     /// Handles every complete frame in the receive buffer.
-    pub fn process_frames(&self, c: ConnPtr) {
+    pub fn process_frames(&self, c: ConnPtr<D>) {
         let max = self.options.borrow().number(Opt::WebsocketMaxMessageSize);
         loop {
             match c.with(|c| next_frame(c, max)) {
@@ -97,9 +95,9 @@ impl Server {
                 FrameStep::Continue => {}
                 FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
                 FrameStep::Deliver => {
-                    let result = self.call(c, mg_event::MG_REQUEST);
+                    let result = self.call(c, Event::Request);
                     c.with(finish_delivery);
-                    if result == MG_FALSE {
+                    if result == Answer::Declined {
                         // 5.4: MG_FALSE for a frame closes the connection.
                         return c.with(|c| fail(c, ws::CLOSE_NORMAL));
                     }
@@ -109,7 +107,7 @@ impl Server {
     }
 
     /// Keep-alive pings; closes a peer that stopped answering.
-    pub fn websocket_timers(&self, c: &mut Connection, now: Instant) {
+    pub fn websocket_timers(&self, c: &mut Connection<D>, now: Instant) {
         let interval =
             Duration::from_millis(self.options.borrow().number(Opt::WebsocketPingIntervalMs));
         if interval.is_zero() {
@@ -130,12 +128,12 @@ impl Server {
     }
 
     /// MG_TRUE from MG_POLL on a websocket ends it (as in 5.4), cleanly.
-    pub fn close_websocket(&self, c: &mut Connection) {
+    pub fn close_websocket(&self, c: &mut Connection<D>) {
         fail(c, ws::CLOSE_NORMAL);
     }
 }
 
-fn check_handshake(c: &Connection) -> Result<(), HandshakeError> {
+fn check_handshake<D: Dialect>(c: &Connection<D>) -> Result<(), HandshakeError> {
     let h = &c.head;
     if h.method() != b"GET" || h.http10 {
         return Err(HandshakeError::BadRequest);
@@ -150,7 +148,7 @@ fn check_handshake(c: &Connection) -> Result<(), HandshakeError> {
 }
 
 /// Sends a CLOSE with `code` and closes once it has been sent.
-fn fail(c: &mut Connection, code: u16) {
+fn fail<D: Dialect>(c: &mut Connection<D>, code: u16) {
     if c.stage == Stage::Websocket {
         ws::write_close(&mut c.send, code);
     }
@@ -162,7 +160,7 @@ fn fail(c: &mut Connection, code: u16) {
 }
 
 /// Parses the next frame; prepares `content` when a message is ready.
-fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
+fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64) -> FrameStep {
     if c.stage != Stage::Websocket {
         return FrameStep::Wait;
     }
@@ -236,10 +234,8 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
                 if opcode == ws::OP_TEXT && !ws::is_utf8(&c.recv[header_len..frame_len]) {
                     return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
                 }
-                let payload = &mut c.recv[header_len..frame_len];
-                c.public.content = payload.as_mut_ptr().cast();
-                c.public.content_len = payload_len;
-                c.public.wsbits = first_byte as i32;
+                c.publish_content(header_len, payload_len);
+                D::set_wsbits(&mut c.public, first_byte);
                 c.delivered_frame = frame_len;
                 return FrameStep::Deliver;
             }
@@ -261,9 +257,12 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
             if first_opcode == ws::OP_TEXT && !ws::is_utf8(&state.message) {
                 return FrameStep::Fail(ws::CLOSE_INVALID_DATA);
             }
-            c.public.content = state.message.as_mut_ptr().cast();
-            c.public.content_len = state.message.len();
-            c.public.wsbits = 0x80 | first_opcode as i32;
+            D::set_content(
+                &mut c.public,
+                state.message.as_mut_ptr(),
+                state.message.len(),
+            );
+            D::set_wsbits(&mut c.public, 0x80 | first_opcode);
             c.delivered_frame = 0;
             FrameStep::Deliver
         }
@@ -271,7 +270,7 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
 }
 
 /// After MG_REQUEST: drop the delivered frame or message.
-fn finish_delivery(c: &mut Connection) {
+fn finish_delivery<D: Dialect>(c: &mut Connection<D>) {
     let n = std::mem::take(&mut c.delivered_frame).min(c.recv.len());
     c.recv.drain(..n);
     if let Some(state) = c.ws.as_mut() {
@@ -282,6 +281,5 @@ fn finish_delivery(c: &mut Connection) {
             }
         }
     }
-    c.public.content = std::ptr::null_mut();
-    c.public.content_len = 0;
+    D::set_content(&mut c.public, std::ptr::null_mut(), 0);
 }

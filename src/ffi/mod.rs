@@ -4,6 +4,7 @@
 //! [`guard`] so that no panic unwinds into C, convert arguments and call the
 //! safe core. The vocabulary below keeps those lines uniform.
 
+pub mod dialect;
 pub mod output;
 pub mod request;
 pub mod server;

@@ -2,9 +2,10 @@
 //! connection's send buffer and sent by the event loop; the `size_t`
 //! results are, as in 5.4, the number of bytes now waiting to be sent.
 
+use super::dialect::{ConnPtr, Connection};
 use super::types::mg_connection;
 use super::{c_bytes, c_slice, guard};
-use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::connection::Stage;
 use crate::core::websocket;
 use std::os::raw::{c_char, c_int, c_void};
 

@@ -1,9 +1,9 @@
 //! Reading the request: headers and templates.
 
+use super::dialect::ConnPtr;
 use super::types::{mg_connection, mg_expansion};
 use super::{c_bytes, guard};
 use crate::core::auth::authorize_digest;
-use crate::core::connection::ConnPtr;
 use crate::core::options::Opt;
 use std::os::raw::{c_char, c_int};
 

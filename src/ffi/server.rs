@@ -1,11 +1,11 @@
 //! `struct mg_server` functions: create/destroy, options, polling,
 //! listening sockets, iteration, wakeups and threads.
 
+use super::dialect::ConnPtr;
+use super::dialect::{run_iteration, Server};
 use super::guard;
 use super::types::{mg_connection, mg_handler_t, mg_server};
-use crate::core::connection::ConnPtr;
 use crate::core::options::OPTION_NAMES;
-use crate::core::server::Server;
 use crate::core::wakeup::{Message, UserPtr};
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
@@ -218,7 +218,11 @@ pub unsafe extern "C" fn mg_iterate_over_connections(
     guard((), || {
         // SAFETY: as documented above.
         if let (Some(s), Some(h)) = (unsafe { self::server(server) }, handler) {
-            s.iterate(h, param);
+            let param = UserPtr(param);
+            s.run_on_io_thread(move |s| {
+                let param = param;
+                run_iteration(s, h, param.0)
+            });
         }
     })
 }
@@ -254,7 +258,9 @@ pub unsafe extern "C" fn mg_internal_wakeup_ex(
         let (s, text) = unsafe { (self::server(server), super::c_bytes(text)) };
         if let (Some(s), Some(callback)) = (s, handler) {
             let text = CString::new(text.unwrap_or_default()).unwrap_or_default();
-            s.wakeup.push(Message::Text { callback, text });
+            s.wakeup.push(Message::Run(Box::new(move |s| {
+                run_iteration(s, callback, text.as_ptr() as *mut c_void)
+            })));
         }
     })
 }

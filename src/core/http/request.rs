@@ -3,7 +3,6 @@
 //! frame the request: body length, keep-alive, `Expect: 100-continue`.
 
 use super::path;
-use crate::ffi::types::{mg_connection, mg_header};
 use std::mem::MaybeUninit;
 use std::os::raw::c_char;
 
@@ -61,6 +60,47 @@ pub struct RequestHead {
     pub http10: bool,
     pub expect_continue: bool,
     pub is_head_method: bool,
+}
+
+/// Pointers into a parsed head, as the public struct shows them: each
+/// string is NUL-terminated and stays valid until the request ends.
+#[derive(Clone, Copy)]
+pub struct HeadView<'a> {
+    base: *const c_char,
+    strings: &'a HeadStrings,
+}
+
+impl HeadView<'_> {
+    // `wrapping_add` keeps these safe; every offset is inside `storage`.
+    fn at(&self, offset: u32) -> *const c_char {
+        self.base.wrapping_add(offset as usize)
+    }
+
+    pub fn method(&self) -> *const c_char {
+        self.at(self.strings.method)
+    }
+
+    pub fn uri(&self) -> *const c_char {
+        self.at(self.strings.uri)
+    }
+
+    pub fn version(&self) -> *const c_char {
+        self.at(self.strings.version)
+    }
+
+    /// NULL when the target had no `?`.
+    pub fn query(&self) -> *const c_char {
+        self.strings.query.map_or(std::ptr::null(), |q| self.at(q))
+    }
+
+    /// `(name, value)` of the exposed headers (at most
+    /// `MAX_PUBLIC_HEADERS`), in order.
+    pub fn headers(&self) -> impl Iterator<Item = (*const c_char, *const c_char)> + '_ {
+        self.strings
+            .headers
+            .iter()
+            .map(|&(n, v)| (self.at(n), self.at(v)))
+    }
 }
 
 impl RequestHead {
@@ -274,34 +314,22 @@ impl RequestHead {
         self.strings.is_some()
     }
 
-    /// Points the request fields of `conn` at this head's strings.
-    pub fn fill(&self, conn: &mut mg_connection) {
-        conn.content_len = match self.framing {
+    /// The declared body length (0 for chunked or no body).
+    pub fn declared_length(&self) -> usize {
+        match self.framing {
             Some(BodyFraming::Length(n)) => n as usize,
             _ => 0,
-        };
-        let Some(s) = self.strings.as_deref() else {
-            conn.request_method = std::ptr::null();
-            conn.uri = std::ptr::null();
-            conn.http_version = std::ptr::null();
-            conn.query_string = std::ptr::null();
-            conn.num_headers = 0;
-            return;
-        };
-        let base = s.storage.as_ptr().cast::<c_char>();
-        // `wrapping_add` keeps this safe; every offset is inside `storage`.
-        let at = |off: u32| base.wrapping_add(off as usize);
-        conn.request_method = at(s.method);
-        conn.uri = at(s.uri);
-        conn.http_version = at(s.version);
-        conn.query_string = s.query.map_or(std::ptr::null(), at);
-        conn.num_headers = s.headers.len() as i32;
-        for (slot, &(n, v)) in conn.http_headers.iter_mut().zip(s.headers.iter()) {
-            *slot = mg_header {
-                name: at(n),
-                value: at(v),
-            };
         }
+    }
+
+    /// Pointers to this head's NUL-terminated strings, for the public
+    /// struct; `None` when no head has been parsed into it.
+    pub fn view(&self) -> Option<HeadView<'_>> {
+        let s = self.strings.as_deref()?;
+        Some(HeadView {
+            base: s.storage.as_ptr().cast::<c_char>(),
+            strings: s,
+        })
     }
 
     pub fn method(&self) -> &[u8] {
@@ -480,9 +508,7 @@ mod tests {
         assert_eq!(h.uri(), b"");
         assert_eq!(h.query(), None);
         assert_eq!(h.header(b"Host"), None);
-        let mut public = crate::core::connection::blank_public(std::ptr::null_mut());
-        h.fill(&mut public);
-        assert!(public.uri.is_null() && public.num_headers == 0);
+        assert!(h.view().is_none());
         assert!(h.parse(b"PUT /b HTTP/1.0\r\nX: 1\r\n\r\n", 16384).unwrap());
         assert_eq!((h.method(), h.uri()), (&b"PUT"[..], &b"/b"[..]));
         assert_eq!(h.header(b"x"), Some(&b"1"[..]));
