@@ -980,6 +980,7 @@ fn acl_allow_and_deny() {
             Ok(0) => break true,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => panic!("denied connection not closed: {e}"),
         }
     };

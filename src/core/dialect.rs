@@ -1,7 +1,7 @@
 //! The seam between the engine and a C API dialect.
 //!
 //! The engine knows no C layout and no event numbers. Each dialect (the
-//! 5.4 API in `crate::ffi`, later the other 5.x releases) implements
+//! 5.4 API in `crate::api::v5_4`, later the other 5.x releases) implements
 //! [`Dialect`]: it owns the `repr(C)` struct that C sees as
 //! `struct mg_connection`, the handler type and how events reach it. The
 //! engine is generic over the dialect, so the public struct sits first in

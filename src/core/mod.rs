@@ -1,5 +1,6 @@
 //! The safe core: sockets and the select() loop, connections, HTTP, options.
-//! Nothing here is exported to C; `crate::ffi` wraps it.
+//! Nothing here is exported to C and nothing here knows a C layout: the
+//! dialects in `crate::api` wrap it (see `dialect.rs`).
 
 pub mod auth;
 pub mod buffer_pool;

@@ -13,6 +13,8 @@
 //! malformed ACL that allowed everyone, the unmasked ACL network, and
 //! `hide_files_patterns` not matching bare names on direct requests.
 
+#![forbid(unsafe_code)]
+
 pub mod access_log;
 pub mod acl;
 pub mod conditional;

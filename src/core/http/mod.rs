@@ -1,6 +1,8 @@
 //! HTTP/1.1: request heads, chunked request bodies, URI clean-up, status
 //! reasons and reply framing. Pure code: no sockets here.
 
+#![forbid(unsafe_code)]
+
 pub mod chunked;
 pub mod path;
 pub mod request;

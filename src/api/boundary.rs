@@ -1,16 +1,5 @@
-//! The C boundary: the only place with `#[no_mangle]` functions.
-//!
-//! Every exported function is a few lines: check its pointers, enter
-//! [`guard`] so that no panic unwinds into C, convert arguments and call the
-//! safe core. The vocabulary below keeps those lines uniform.
-
-pub mod dialect;
-pub mod output;
-pub mod request;
-pub mod server;
-pub mod types;
-pub mod util;
-pub mod variadic;
+//! The C boundary's vocabulary, shared by every dialect: catching panics
+//! and borrowing C strings and buffers.
 
 use std::ffi::CStr;
 use std::os::raw::c_char;
@@ -18,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`; if it panics, returns `default` instead of unwinding into C
 /// (which would abort the host program).
-pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
+pub fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
 }
 
@@ -26,7 +15,7 @@ pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
 ///
 /// # Safety
 /// `p` must be NULL or point to a NUL-terminated string that outlives `'a`.
-pub(crate) unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+pub unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         None
     } else {
@@ -40,7 +29,7 @@ pub(crate) unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
 ///
 /// # Safety
 /// `p` must be NULL or valid for reads of `len` bytes for `'a`.
-pub(crate) unsafe fn c_slice<'a>(p: *const c_char, len: usize) -> &'a [u8] {
+pub unsafe fn c_slice<'a>(p: *const c_char, len: usize) -> &'a [u8] {
     if p.is_null() || len == 0 {
         &[]
     } else {
@@ -53,7 +42,7 @@ pub(crate) unsafe fn c_slice<'a>(p: *const c_char, len: usize) -> &'a [u8] {
 ///
 /// # Safety
 /// `p` must be NULL or valid for writes of `len` bytes for `'a`.
-pub(crate) unsafe fn c_buf<'a>(p: *mut c_char, len: usize) -> Option<&'a mut [u8]> {
+pub unsafe fn c_buf<'a>(p: *mut c_char, len: usize) -> Option<&'a mut [u8]> {
     if p.is_null() || len == 0 {
         None
     } else {

@@ -110,19 +110,6 @@ pub enum mg_event {
 /// Event handler: returns `MG_TRUE`, `MG_FALSE` or `MG_MORE` (see `enum mg_result`).
 pub type mg_handler_t = Option<unsafe extern "C" fn(*mut mg_connection, mg_event) -> c_int>;
 
-/// Websocket opcode: continuation frame.
-pub const WEBSOCKET_OPCODE_CONTINUATION: c_int = 0x0;
-/// Websocket opcode: text frame.
-pub const WEBSOCKET_OPCODE_TEXT: c_int = 0x1;
-/// Websocket opcode: binary frame.
-pub const WEBSOCKET_OPCODE_BINARY: c_int = 0x2;
-/// Websocket opcode: connection close.
-pub const WEBSOCKET_OPCODE_CONNECTION_CLOSE: c_int = 0x8;
-/// Websocket opcode: ping.
-pub const WEBSOCKET_OPCODE_PING: c_int = 0x9;
-/// Websocket opcode: pong.
-pub const WEBSOCKET_OPCODE_PONG: c_int = 0xa;
-
 /// One `{{keyword}}` expansion for `mg_template`; the array ends with a
 /// NULL `keyword`.
 #[repr(C)]
