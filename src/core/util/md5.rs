@@ -1,138 +1,33 @@
 //! MD5 (RFC 1321), for HTTP Digest authentication and `mg_md5`.
 //!
 //! MD5 is broken as a cryptographic hash; it is here only because Digest
-//! authentication (RFC 2617) requires it.
+//! authentication (RFC 2617) requires it. The hash itself is RustCrypto's
+//! `md-5` (audited, and faster than the hand-written one this replaced);
+//! this module adds the lower-case hex form Digest authentication uses.
 
-/// Per-step additive constants: floor(|sin(i + 1)| * 2^32).
-const K: [u32; 64] = [
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
-];
-
-/// Left-rotation amounts, four per round.
-const SHIFTS: [[u32; 4]; 4] = [
-    [7, 12, 17, 22],
-    [5, 9, 14, 20],
-    [4, 11, 16, 23],
-    [6, 10, 15, 21],
-];
-
-const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+use ::md5::Digest;
 
 /// Incremental MD5 state.
-#[derive(Clone, Debug)]
-pub struct Md5 {
-    state: [u32; 4],
-    /// Bytes of a partial block waiting for more input.
-    pending: [u8; 64],
-    pending_len: usize,
-    /// Total message length in bytes (wrapping, as the RFC specifies the
-    /// length modulo 2^64 bits).
-    total_len: u64,
-}
-
-impl Default for Md5 {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+#[derive(Clone, Default)]
+pub struct Md5(::md5::Md5);
 
 impl Md5 {
-    /// A fresh hash of the empty message.
     pub fn new() -> Self {
-        Md5 {
-            state: INIT,
-            pending: [0; 64],
-            pending_len: 0,
-            total_len: 0,
-        }
+        Md5::default()
     }
 
-    /// Appends `data` to the message.
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.total_len = self.total_len.wrapping_add(data.len() as u64);
-        if self.pending_len > 0 {
-            let take = (64 - self.pending_len).min(data.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
-            self.pending_len += take;
-            data = &data[take..];
-            if self.pending_len < 64 {
-                return;
-            }
-            let block = self.pending;
-            self.compress(&block);
-            self.pending_len = 0;
-        }
-        let mut blocks = data.chunks_exact(64);
-        for block in &mut blocks {
-            let mut b = [0u8; 64];
-            b.copy_from_slice(block);
-            self.compress(&b);
-        }
-        let rest = blocks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
     }
 
-    /// Pads the message and returns the 16-byte digest.
-    pub fn finish(mut self) -> [u8; 16] {
-        let bit_len = self.total_len.wrapping_mul(8);
-        let mut tail = [0u8; 72];
-        tail[0] = 0x80;
-        // Pad to 56 bytes mod 64, then the 64-bit little-endian bit length.
-        let pad = if self.pending_len < 56 {
-            56 - self.pending_len
-        } else {
-            120 - self.pending_len
-        };
-        tail[pad..pad + 8].copy_from_slice(&bit_len.to_le_bytes());
-        let total = self.total_len;
-        self.update(&tail[..pad + 8]);
-        self.total_len = total;
-        let mut out = [0u8; 16];
-        for (chunk, word) in out.chunks_exact_mut(4).zip(self.state) {
-            chunk.copy_from_slice(&word.to_le_bytes());
-        }
-        out
-    }
-
-    fn compress(&mut self, block: &[u8; 64]) {
-        let mut m = [0u32; 16];
-        for (word, bytes) in m.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        let [mut a, mut b, mut c, mut d] = self.state;
-        for i in 0..64 {
-            let round = i / 16;
-            let (f, g) = match round {
-                0 => ((b & c) | (!b & d), i),
-                1 => ((b & d) | (c & !d), (5 * i + 1) % 16),
-                2 => (b ^ c ^ d, (3 * i + 5) % 16),
-                _ => (c ^ (b | !d), (7 * i) % 16),
-            };
-            let sum = f.wrapping_add(a).wrapping_add(K[i]).wrapping_add(m[g]);
-            a = d;
-            d = c;
-            c = b;
-            b = b.wrapping_add(sum.rotate_left(SHIFTS[round][i % 4]));
-        }
-        for (s, v) in self.state.iter_mut().zip([a, b, c, d]) {
-            *s = s.wrapping_add(v);
-        }
+    pub fn finish(self) -> [u8; 16] {
+        self.0.finalize().into()
     }
 }
 
 /// MD5 of `data` in one call.
 pub fn digest(data: &[u8]) -> [u8; 16] {
-    let mut md5 = Md5::new();
-    md5.update(data);
-    md5.finish()
+    ::md5::Md5::digest(data).into()
 }
 
 /// The digest as 32 lowercase hex digits.
@@ -185,14 +80,6 @@ mod tests {
             hex(&vec![b'a'; 1_000_000]),
             "7707d6ae4e027c70eea2a935c2296f21"
         );
-    }
-
-    #[test]
-    fn constants_are_sine_derived() {
-        for (i, &k) in K.iter().enumerate() {
-            let v = ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u64 as u32;
-            assert_eq!(v, k, "K[{i}]");
-        }
     }
 
     #[test]
