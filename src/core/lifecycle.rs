@@ -16,22 +16,6 @@ use super::server::Server;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
-/// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,
-/// which it answers 405 rather than rejecting the request as malformed).
-const KNOWN_METHODS: &[&[u8]] = &[
-    b"GET",
-    b"POST",
-    b"HEAD",
-    b"CONNECT",
-    b"PUT",
-    b"DELETE",
-    b"OPTIONS",
-    b"PROPFIND",
-    b"MKCOL",
-    b"PATCH",
-    b"TRACE",
-];
-
 enum Step {
     Wait,
     Ready,
@@ -398,40 +382,7 @@ impl<D: Dialect> Server<D> {
         let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
         let _ = super::files::access_log::append(path, &line);
     }
-
-    /// Built-in handling of a request the handler declined (or with no
-    /// handler). Uses `conn->uri`, which the handler may have replaced.
-    fn builtin(&self, c: ConnPtr<D>) {
-        let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
-        if !KNOWN_METHODS.contains(&method.as_slice()) {
-            return self.send_error(c, 501);
-        }
-        if method == b"CONNECT" || (uri.len() >= 4 && uri[..4].eq_ignore_ascii_case(b"http")) {
-            // enable_proxy is not implemented: 405, as 5.4 without it.
-            return self.send_error_with(c, 405, ALLOW);
-        }
-        if method == b"OPTIONS" {
-            return self.reply(c, 200, ALLOW, b"");
-        }
-        // Without document_root the filesystem is never touched.
-        let root = self
-            .options
-            .borrow()
-            .get_bytes(Opt::DocumentRoot)
-            .map(<[u8]>::to_vec);
-        let Some(root) = root else {
-            return self.send_error(c, 404);
-        };
-        if !matches!(method.as_slice(), b"GET" | b"HEAD" | b"POST") {
-            // WebDAV methods are not implemented.
-            return self.send_error_with(c, 405, ALLOW);
-        }
-        self.serve_static(c, &root, &uri);
-    }
 }
-
-/// The methods the built-in handling serves.
-const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
 
 /// Points `content` at the body in the receive buffer (it may have moved).
 fn set_content<D: Dialect>(c: &mut Connection<D>) {

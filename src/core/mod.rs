@@ -14,6 +14,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod listener;
 pub mod options;
+pub mod router;
 pub mod server;
 pub mod static_files;
 pub mod sys;

@@ -11,7 +11,6 @@ use super::http::path::percent_encode;
 use super::options::Opt;
 use super::server::Server;
 use super::util::mime;
-use super::util::pattern::match_prefix;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -21,9 +20,9 @@ use std::path::Path;
 const INLINE_FILE_LIMIT: u64 = 16 * 1024;
 
 /// What to do with a resolved path.
-struct Target {
+pub struct Target {
     /// The path patterns are matched against (root + uri).
-    path: std::path::PathBuf,
+    pub path: std::path::PathBuf,
     /// The path to open.
     open: std::path::PathBuf,
     is_dir: bool,
@@ -76,7 +75,7 @@ impl<D: Dialect> Server<D> {
             }
             return self.send_directory(c, &resolved, uri, hide.as_deref());
         }
-        self.send_script_or_target(c, target(resolved))
+        self.serve_target(c, target(resolved))
     }
 
     /// A directory requested with its trailing slash: its first index file
@@ -96,29 +95,10 @@ impl<D: Dialect> Server<D> {
             .to_vec();
         match resolve::find_index(dir, &index_files) {
             Some(index) if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide) => {
-                self.send_script_or_target(c, target(index))
+                self.serve_target(c, target(index))
             }
             _ => self.send_listing(c, &dir.path, uri, hide),
         }
-    }
-
-    /// A file `cgi_pattern` or `ssi_pattern` matches is a script that 5.4
-    /// would have run. CGI and SSI are not implemented, and serving the
-    /// file as it is would publish its source (passwords in `config.php`
-    /// and the like): such requests get 501 Not Implemented instead.
-    fn send_script_or_target(&self, c: ConnPtr<D>, t: Target) {
-        let is_script = {
-            let o = self.options.borrow();
-            let path = t.path.as_os_str().as_bytes();
-            [Opt::CgiPattern, Opt::SsiPattern].into_iter().any(|opt| {
-                o.get_bytes(opt)
-                    .is_some_and(|pattern| match_prefix(pattern, path) > 0)
-            })
-        };
-        if is_script {
-            return self.send_error(c, 501);
-        }
-        self.send_target(c, t)
     }
 
     /// `mg_send_file`: serves `path` as the static handler would a file it
@@ -160,7 +140,7 @@ impl<D: Dialect> Server<D> {
             };
             return self.send_directory(c, &dir, &uri, hide.as_deref());
         }
-        self.send_script_or_target(c, t)
+        self.serve_target(c, t)
     }
 
     fn redirect_to_directory(&self, c: ConnPtr<D>, uri: &[u8]) {
@@ -196,7 +176,7 @@ impl<D: Dialect> Server<D> {
     }
 
     /// A regular file: 304, 416, or 200/206 with the body.
-    fn send_target(&self, c: ConnPtr<D>, t: Target) {
+    pub fn send_target(&self, c: ConnPtr<D>, t: Target) {
         let extra = self
             .options
             .borrow()

@@ -1,0 +1,160 @@
+//! Who answers a request the handler declined (or that has no handler):
+//! the one place where the built-in handlers are chosen.
+//!
+//! Two decisions: [`route`] by method and URI (proxy, OPTIONS, WebDAV,
+//! files), and [`file_handler`] for a file the static handler resolved
+//! (CGI, SSI or the file itself). The slots for the handlers not written
+//! yet (proxy, WebDAV, CGI, SSI) answer as 5.4 did without them, or 501
+//! where serving the file would publish a script's source.
+
+use super::connection::ConnPtr;
+use super::dialect::Dialect;
+use super::options::{Opt, Options};
+use super::server::Server;
+use super::static_files::Target;
+use super::util::pattern::match_prefix;
+use std::os::unix::ffi::OsStrExt;
+
+/// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,
+/// which it answers 405 rather than rejecting the request as malformed).
+const KNOWN_METHODS: &[&[u8]] = &[
+    b"GET",
+    b"POST",
+    b"HEAD",
+    b"CONNECT",
+    b"PUT",
+    b"DELETE",
+    b"OPTIONS",
+    b"PROPFIND",
+    b"MKCOL",
+    b"PATCH",
+    b"TRACE",
+];
+
+/// The methods the built-in handling serves.
+const ALLOW: &str = "Allow: GET, HEAD, POST, OPTIONS\r\n";
+
+/// The built-in handler for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// A method nobody here implements: 501.
+    UnknownMethod,
+    /// `CONNECT` or an absolute-form URI: the proxy (not implemented yet:
+    /// 405, as 5.4 without `enable_proxy`).
+    Proxy,
+    /// `OPTIONS`: the methods served.
+    Options,
+    /// No `document_root`: the filesystem is never touched (404).
+    NoDocumentRoot,
+    /// A WebDAV method (not implemented yet: 405).
+    Dav,
+    /// GET, HEAD, POST: a file, a directory or a script under the root.
+    Files,
+}
+
+/// Chooses the handler by method and (possibly handler-rewritten) URI.
+pub fn route(method: &[u8], uri: &[u8], has_document_root: bool) -> Route {
+    if !KNOWN_METHODS.contains(&method) {
+        return Route::UnknownMethod;
+    }
+    if method == b"CONNECT" || (uri.len() >= 4 && uri[..4].eq_ignore_ascii_case(b"http")) {
+        return Route::Proxy;
+    }
+    if method == b"OPTIONS" {
+        return Route::Options;
+    }
+    if !has_document_root {
+        return Route::NoDocumentRoot;
+    }
+    if !matches!(method, b"GET" | b"HEAD" | b"POST") {
+        return Route::Dav;
+    }
+    Route::Files
+}
+
+/// What serves a file the static handler resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileHandler {
+    /// `cgi_pattern` matches: run it (not implemented yet: 501).
+    Cgi,
+    /// `ssi_pattern` matches: expand its includes (not implemented yet: 501).
+    Ssi,
+    /// Send the file itself.
+    Static,
+}
+
+/// `cgi_pattern` first, then `ssi_pattern`, as 5.4 checked them.
+pub fn file_handler(options: &Options, path: &[u8]) -> FileHandler {
+    let matches = |opt| {
+        options
+            .get_bytes(opt)
+            .is_some_and(|pattern| match_prefix(pattern, path) > 0)
+    };
+    if matches(Opt::CgiPattern) {
+        FileHandler::Cgi
+    } else if matches(Opt::SsiPattern) {
+        FileHandler::Ssi
+    } else {
+        FileHandler::Static
+    }
+}
+
+impl<D: Dialect> Server<D> {
+    /// Built-in handling of the current request. Uses the public `uri`,
+    /// which the handler may have replaced before declining.
+    pub fn builtin(&self, c: ConnPtr<D>) {
+        let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
+        let root = self
+            .options
+            .borrow()
+            .get_bytes(Opt::DocumentRoot)
+            .map(<[u8]>::to_vec);
+        match route(&method, &uri, root.is_some()) {
+            Route::UnknownMethod => self.send_error(c, 501),
+            Route::Proxy | Route::Dav => self.send_error_with(c, 405, ALLOW),
+            Route::Options => self.reply(c, 200, ALLOW, b""),
+            Route::NoDocumentRoot => self.send_error(c, 404),
+            Route::Files => self.serve_static(c, root.as_deref().unwrap_or_default(), &uri),
+        }
+    }
+
+    /// Serves a resolved file with its handler. A script served as it is
+    /// would publish its source (passwords in `config.php` and the like):
+    /// until CGI and SSI exist, such requests get 501.
+    pub fn serve_target(&self, c: ConnPtr<D>, t: Target) {
+        let handler = file_handler(&self.options.borrow(), t.path.as_os_str().as_bytes());
+        match handler {
+            FileHandler::Cgi | FileHandler::Ssi => self.send_error(c, 501),
+            FileHandler::Static => self.send_target(c, t),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_by_method_and_uri() {
+        assert_eq!(route(b"GET", b"/a", true), Route::Files);
+        assert_eq!(route(b"POST", b"/a", true), Route::Files);
+        assert_eq!(route(b"GET", b"/a", false), Route::NoDocumentRoot);
+        assert_eq!(route(b"BREW", b"/a", true), Route::UnknownMethod);
+        assert_eq!(route(b"CONNECT", b"h:443", true), Route::Proxy);
+        assert_eq!(route(b"GET", b"http://h/", false), Route::Proxy);
+        assert_eq!(route(b"GET", b"HTTP://h/", true), Route::Proxy);
+        assert_eq!(route(b"OPTIONS", b"*", false), Route::Options);
+        assert_eq!(route(b"PROPFIND", b"/", true), Route::Dav);
+        assert_eq!(route(b"PUT", b"/", true), Route::Dav);
+        assert_eq!(route(b"PUT", b"/", false), Route::NoDocumentRoot);
+    }
+
+    #[test]
+    fn scripts_by_pattern() {
+        let o = Options::default();
+        assert_eq!(file_handler(&o, b"/r/a.php"), FileHandler::Cgi);
+        assert_eq!(file_handler(&o, b"/r/a.cgi"), FileHandler::Cgi);
+        assert_eq!(file_handler(&o, b"/r/a.shtml"), FileHandler::Ssi);
+        assert_eq!(file_handler(&o, b"/r/a.html"), FileHandler::Static);
+    }
+}
