@@ -6,6 +6,7 @@
 //! once is not mistaken for a failure.
 
 use super::connection::{ConnPtr, Connection, Stage};
+use super::http::chunked::ChunkedDecoder;
 use super::http::request::BodyFraming;
 use super::options::Opt;
 use super::server::Server;
@@ -139,7 +140,8 @@ fn next_reply(c: &mut Connection, max_head: usize, max_body: u64) -> ReplyStep {
                 c.public.status_code = code as i32;
                 c.reply_head_parsed = true;
                 c.reply_delivered = false;
-                c.chunked = (c.head.framing == Some(BodyFraming::Chunked)).then(Box::default);
+                c.chunked = (c.head.framing == Some(BodyFraming::Chunked))
+                    .then(|| Box::new(ChunkedDecoder::lenient()));
             }
         }
     }
