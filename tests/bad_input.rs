@@ -131,18 +131,18 @@ fn malformed_request_lines_give_400_and_close() {
         b"GET / FOO/1.1\r\n\r\n",
         b"GET / HTTP/\r\n\r\n",
         b"GET / HTTP/1\r\n\r\n",
-        b"GET abc HTTP/1.1\r\n\r\n",     // invalid URI
-        b" / HTTP/1.1\r\n\r\n",          // missing method
-        b"G\x01T / HTTP/1.1\r\n\r\n",    // control byte in method
-        b"GET /a\x01b HTTP/1.1\r\n\r\n", // control byte in URI
-        b"GET /a\x7fb HTTP/1.1\r\n\r\n", // DEL in URI
-        b"GET /a\x1bb HTTP/1.1\r\n\r\n", // ESC in URI
-        b"\x01GET / HTTP/1.1\r\n\r\n",
-        b"GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n", // NUL in URI
-        b"GET\0/ HTTP/1.1\r\n\r\n",             // NUL in method
-        b"GET / HTTP/1.1\0\r\n\r\n",            // NUL after version
-        b"GET /%00 HTTP/1.1\r\n\r\n",           // encoded NUL
-        b"GET / HTTP/1.1\rHost: x\r\r",         // lone CR line endings
+        b"GET abc HTTP/1.1\r\nHost: x\r\n\r\n",  // invalid URI
+        b" / HTTP/1.1\r\nHost: x\r\n\r\n",       // missing method
+        b"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", // control byte in method
+        b"GET /a\x01b HTTP/1.1\r\nHost: x\r\n\r\n", // control byte in URI
+        b"GET /a\x7fb HTTP/1.1\r\nHost: x\r\n\r\n", // DEL in URI
+        b"GET /a\x1bb HTTP/1.1\r\nHost: x\r\n\r\n", // ESC in URI
+        b"\x01GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n",  // NUL in URI
+        b"GET\0/ HTTP/1.1\r\nHost: x\r\n\r\n",   // NUL in method
+        b"GET / HTTP/1.1\0\r\n\r\n",             // NUL after version
+        b"GET /%00 HTTP/1.1\r\nHost: x\r\n\r\n", // encoded NUL
+        b"GET / HTTP/1.1\rHost: x\r\r",          // lone CR line endings
         b"GET / HTTP/1.1\rHost: x\r\n\r\n",
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", // TLS hello-ish
     ];
@@ -156,18 +156,18 @@ fn malformed_request_lines_give_400_and_close() {
 fn malformed_headers_give_400_and_close() {
     let srv = start_test_server(&[]);
     let cases: &[&[u8]] = &[
-        b"GET /hello HTTP/1.1\r\nBad Header\r\n\r\n",
-        b"GET /hello HTTP/1.1\r\nNoColon\r\n\r\n",
-        b"GET /hello HTTP/1.1\r\n: empty-name\r\n\r\n",
-        b"GET /hello HTTP/1.1\r\nHost : x\r\n\r\n", // space before colon
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n: empty-name\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A : v\r\n\r\n", // space before colon
         b"GET /hello HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", // obs-fold
-        b"GET /hello HTTP/1.1\r\nX\0Y: v\r\n\r\n",  // NUL in header name
-        b"GET /hello HTTP/1.1\r\nX-A: a\0b\r\n\r\n", // NUL in header value
-        b"GET /hello HTTP/1.1\r\nX-A: a\x01b\r\n\r\n", // control byte in value
-        b"GET /hello HTTP/1.1\r\nX-A: a\x7fb\r\n\r\n", // DEL in value
-        b"GET /hello HTTP/1.1\r\nX\x01A: v\r\n\r\n", // control byte in name
-        b"GET /hello HTTP/1.1\r\nX-A: a\rb\r\n\r\n", // lone CR in value
-        b"GET /hello HTTP/1.1\r\nX(A): v\r\n\r\n",  // separator in name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX\0Y: v\r\n\r\n", // NUL in header name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", // NUL in header value
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", // control byte in value
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: a\x7fb\r\n\r\n", // DEL in value
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX\x01A: v\r\n\r\n", // control byte in name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", // lone CR in value
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX(A): v\r\n\r\n", // separator in name
     ];
     for case in cases {
         expect_400(&srv, case);
@@ -176,15 +176,97 @@ fn malformed_headers_give_400_and_close() {
 }
 
 #[test]
-fn bare_lf_line_endings_are_accepted() {
+fn more_header_syntax_errors_give_400() {
+    // The ways a header line can be read differently by a proxy in front
+    // (RFC 9112 5.1, 5.2; RFC 9110 5.1, 5.5): each is refused.
     let srv = start_test_server(&[]);
+    let cases: &[&[u8]] = &[
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A\t: v\r\n\r\n", // tab before colon
+        b"GET /hello HTTP/1.1\r\nTransfer-Encoding : chunked\r\nHost: x\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: v\r\n\tfolded\r\n\r\n", // obs-fold, tab
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n X-A: v\r\n\r\n",            // space before a name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX\xc3\xa9: v\r\n\r\n",       // non-ASCII in a name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX@A: v\r\n\r\n",             // '@' in a name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX A: v\r\n\r\n",             // space in a name
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-A: a\x0cb\r\n\r\n",        // form feed in a value
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 0\x0c\r\n\r\n",
+    ];
+    for case in cases {
+        expect_400(&srv, case);
+    }
+    assert_healthy(&srv);
+}
+
+#[test]
+fn bare_lf_line_endings_give_400() {
+    // RFC 9112 2.2 lets a server accept a bare LF as a line end, but a
+    // proxy that does not would read `X: a<LF>Content-Length: 5` as one
+    // header: the two disagree on the body. Refused everywhere in the head.
+    let srv = start_test_server(&[]);
+    let cases: &[&[u8]] = &[
+        b"GET /hello HTTP/1.1\nHost: x\n\n",
+        b"GET /hello HTTP/1.1\nHost: x\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\nX-A: v\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\n\n",
+        b"GET /hello HTTP/1.0\n\n", // also for HTTP/1.0
+        b"\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nX-A: v\nContent-Length: 5\r\n\r\nhello",
+    ];
+    for case in cases {
+        expect_400(&srv, case);
+    }
+    // Empty lines (CRLF) before the request line are still skipped.
     let mut s = conn(&srv);
-    s.write_all(b"GET /hello HTTP/1.1\nHost: x\n\n").unwrap();
-    let r = read_response(&mut s);
-    assert_eq!(r.status, 200);
-    assert_eq!(r.text(), "Hello [/hello]");
-    // Keep-alive: the connection still works.
-    assert_eq!(get(&mut s, "/hello").status, 200);
+    s.write_all(b"\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut s).text(), "Hello [/hello]");
+    assert_eq!(get(&mut s, "/counter").text(), "count=2");
+    assert_healthy(&srv);
+}
+
+#[test]
+fn http11_needs_exactly_one_valid_host() {
+    // RFC 9112 3.2: 400 for an HTTP/1.1 request without Host, for any
+    // request with more than one, and for an invalid one.
+    let srv = start_test_server(&[]);
+    let cases: &[&[u8]] = &[
+        b"GET /hello HTTP/1.1\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nX-Host: x\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /hello HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: a/b\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: user@a\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: a:80x\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: [::1\r\n\r\n",
+        b"GET http://a/hello HTTP/1.1\r\n\r\n", // absolute form needs Host too
+    ];
+    for case in cases {
+        expect_400(&srv, case);
+    }
+    // What stays accepted: HTTP/1.0 without Host (5.4 programs and old
+    // clients send that), the usual forms, an empty Host.
+    for req in [
+        &b"GET /hello HTTP/1.0\r\n\r\n"[..],
+        b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: example.com:8080\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost:\r\n\r\n",
+    ] {
+        let mut s = conn(&srv);
+        s.write_all(req).unwrap();
+        let r = read_response(&mut s);
+        assert_eq!(
+            (r.status, r.text()),
+            (200, "Hello [/hello]".to_string()),
+            "{:?}",
+            String::from_utf8_lossy(req)
+        );
+    }
+    assert_healthy(&srv);
 }
 
 #[test]
@@ -192,7 +274,7 @@ fn error_after_a_good_request_on_the_same_connection() {
     let srv = start_test_server(&[]);
     let mut s = conn(&srv);
     assert_eq!(get(&mut s, "/hello").status, 200);
-    s.write_all(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
         .unwrap();
     assert_eq!(read_to_close(&mut s), EXACT_400);
 
@@ -261,11 +343,11 @@ fn invalid_content_length_gives_400() {
     // Two different Content-Lengths: the classic smuggling vector.
     expect_400(
         &srv,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
     );
     expect_400(
         &srv,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nhello",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nhello",
     );
     assert_healthy(&srv);
 }
@@ -276,7 +358,7 @@ fn huge_but_parseable_content_length_is_413_not_a_crash() {
     let srv = start_test_server(&[]);
     expect_error(
         &srv,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 9999999999999999999\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999999999999\r\n\r\n",
         413,
     );
     assert_healthy(&srv);
@@ -286,8 +368,10 @@ fn huge_but_parseable_content_length_is_413_not_a_crash() {
 fn two_equal_content_lengths_are_accepted_and_kept_alive() {
     let srv = start_test_server(&[]);
     let mut s = conn(&srv);
-    s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello")
-        .unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    )
+    .unwrap();
     let r = read_response(&mut s);
     assert_eq!(r.status, 200);
     let t = r.text();
@@ -303,17 +387,25 @@ fn transfer_encoding_errors() {
     // Content-Length together with chunked → 400 (CL.TE smuggling).
     expect_400(
         &srv,
-        b"POST /echo HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     );
     expect_400(
         &srv,
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
     );
-    // A codec we don't implement → 501.
-    for te in ["gzip", "chunked, gzip", "xchunked", "identity"] {
-        let req = format!("POST /echo HTTP/1.1\r\nTransfer-Encoding: {te}\r\n\r\n");
-        let r = expect_error(&srv, req.as_bytes(), 501);
-        assert_eq!(r.status_line, "HTTP/1.1 501 Not Implemented");
+    // Chunked not the final coding, or twice: the body's length is
+    // unknown → 400 (RFC 9112 6.3).
+    for te in [
+        "gzip",
+        "chunked, gzip",
+        "xchunked",
+        "identity",
+        "chunked, chunked",
+        "chunked;x=1",
+        "",
+    ] {
+        let req = format!("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: {te}\r\n\r\n");
+        expect_400(&srv, req.as_bytes());
     }
     // Malformed chunk sizes → 400.
     for body in [
@@ -324,31 +416,104 @@ fn transfer_encoding_errors() {
         b"\r\nhello\r\n0\r\n\r\n",
         b"5\r\nhelloXX0\r\n\r\n", // chunk not followed by CRLF
     ] {
-        let mut req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        let mut req =
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         req.extend_from_slice(body);
         expect_400(&srv, &req);
     }
     // An endless chunk extension (the size line is capped).
-    let mut req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;".to_vec();
+    let mut req =
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;".to_vec();
     req.extend_from_slice(&[b'e'; 8000]);
     expect_400(&srv, &req);
     assert_healthy(&srv);
 }
 
 #[test]
-fn gzip_then_chunked_is_chunked() {
-    // The last coding is chunked: framing is chunked (the body is then
-    // passed on as received).
+fn codings_before_chunked_give_501() {
+    // The framing is chunked, but we decode no other coding: 501 (RFC 9112
+    // 6.1) rather than handing the handler gzip bytes as the body. Also
+    // when the list is split over two header lines.
     let srv = start_test_server(&[]);
+    for te in [
+        &b"Transfer-Encoding: gzip, chunked\r\n"[..],
+        b"Transfer-Encoding: deflate,chunked\r\n",
+        b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+    ] {
+        let mut req = b"POST /echo HTTP/1.1\r\nHost: x\r\n".to_vec();
+        req.extend_from_slice(te);
+        req.extend_from_slice(b"\r\n5\r\nhello\r\n0\r\n\r\n");
+        let r = expect_error(&srv, &req, 501);
+        assert_eq!(r.status_line, "HTTP/1.1 501 Not Implemented");
+    }
+    assert_healthy(&srv);
+}
+
+#[test]
+fn transfer_encoding_in_http10_gives_400() {
+    // HTTP/1.0 has no transfer codings: the framing is faulty (RFC 9112
+    // 6.1), whatever a proxy would make of it.
+    let srv = start_test_server(&[]);
+    expect_400(
+        &srv,
+        b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    );
+    expect_400(
+        &srv,
+        b"POST /echo HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    // Without it, an HTTP/1.0 body is read by its length as before.
+    let mut s = conn(&srv);
+    s.write_all(b"POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello")
+        .unwrap();
+    let r = read_response(&mut s);
+    assert!(r.text().ends_with("body=hello"), "{}", r.text());
+    assert_healthy(&srv);
+}
+
+#[test]
+fn chunked_framing_is_strict() {
+    // RFC 9112 7.1: CRLF only, 1*HEXDIG sizes, well-formed extensions and
+    // trailers. Each case below is one where a lenient parser in front
+    // would find a different end of the body (the "funky chunks" vectors).
+    let srv = start_test_server(&[]);
+    for body in [
+        &b"5\nhello\r\n0\r\n\r\n"[..],   // bare LF after the size
+        b"5\r\nhello\n0\r\n\r\n",        // bare LF after the data
+        b"5\r\nhello\r\n0\n\r\n",        // bare LF after the last chunk
+        b"5\r\nhello\r\n0\r\n\n",        // bare LF ending the trailers
+        b"5;\nhello\r\n0\r\n\r\n",       // LF inside an extension
+        b"5;a\rb\r\nhello\r\n0\r\n\r\n", // CR inside an extension
+        b"5;a b\r\nhello\r\n0\r\n\r\n",  // not an extension
+        b"5;=b\r\nhello\r\n0\r\n\r\n",
+        b"5;a=\"b\r\nhello\r\n0\r\n\r\n", // unterminated quoted string
+        b"5 \r\nhello\r\n0\r\n\r\n",      // trailing space
+        b" 5\r\nhello\r\n0\r\n\r\n",      // leading space
+        b"+5\r\nhello\r\n0\r\n\r\n",
+        b"5_0\r\nhello\r\n0\r\n\r\n",
+        b"1000000000000005\r\nhello\r\n0\r\n\r\n", // 16 digits: overflow guard
+        b"5\r\nhello\r\n0\r\nT: v\n\r\n",          // bare LF in a trailer
+        b"5\r\nhello\r\n0\r\nnot a field\r\n\r\n",
+        b"5\r\nhello\r\n0\r\nT : v\r\n\r\n",
+    ] {
+        let mut req =
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        req.extend_from_slice(body);
+        expect_400(&srv, &req);
+    }
+    // What the grammar allows is accepted: extensions (quoted values
+    // too), leading zeros, trailer fields.
     let mut s = conn(&srv);
     s.write_all(
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+          0003 ;a=1; b = \"x;y\"\r\nhel\r\n2;c\r\nlo\r\n0\r\nX-T: 1\r\n\r\n",
     )
     .unwrap();
     let r = read_response(&mut s);
     assert_eq!(r.status, 200);
     assert!(r.text().ends_with("body=hello"), "{}", r.text());
     assert_eq!(get(&mut s, "/counter").text(), "count=2");
+    assert_healthy(&srv);
 }
 
 // ---------------------------------------------------------------------------
@@ -390,9 +555,9 @@ fn body_that_looks_like_a_request_is_not_answered() {
 fn chunked_body_that_looks_like_a_request_is_body() {
     let srv = start_test_server(&[]);
     let mut s = conn(&srv);
-    let inner = "GET /hello HTTP/1.1\r\n\r\n";
+    let inner = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
     let req = format!(
-        "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{inner}\r\n0\r\n\r\nGET /counter HTTP/1.1\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{inner}\r\n0\r\n\r\nGET /counter HTTP/1.1\r\nHost: x\r\n\r\n",
         inner.len()
     );
     s.write_all(req.as_bytes()).unwrap();
@@ -409,10 +574,12 @@ fn content_length_as_40th_header_still_frames_the_body() {
     for i in 1..40 {
         req += &format!("X-H{i}: v{i}\r\n");
     }
-    let body = "GET /hello HTTP/1.1\r\n\r\n";
+    // Host past the 30 public headers is seen too.
+    req += "Host: x\r\n";
+    let body = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
     req += &format!("Content-Length: {}\r\n\r\n{body}", body.len());
     // The next pipelined request.
-    req += "GET /counter HTTP/1.1\r\n\r\n";
+    req += "GET /counter HTTP/1.1\r\nHost: x\r\n\r\n";
     s.write_all(req.as_bytes()).unwrap();
     let r = read_response(&mut s);
     assert_eq!(r.status, 200);
@@ -435,7 +602,7 @@ fn content_length_as_40th_header_still_frames_the_body() {
 fn one_huge_header_gives_431() {
     let srv = start_test_server(&[]);
     let req = format!(
-        "GET /hello HTTP/1.1\r\nX-Big: {}\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(20000)
     );
     let r = expect_error(&srv, req.as_bytes(), 431);
@@ -450,7 +617,7 @@ fn one_huge_header_gives_431() {
 fn many_headers_give_431() {
     let srv = start_test_server(&[]);
     // Many small headers (under 16 KiB in all, but more than we parse).
-    let mut req = String::from("GET /hello HTTP/1.1\r\n");
+    let mut req = String::from("GET /hello HTTP/1.1\r\nHost: x\r\n");
     for i in 0..200 {
         req += &format!("H{i}: v\r\n");
     }
@@ -458,7 +625,7 @@ fn many_headers_give_431() {
     assert!(req.len() < 16384);
     expect_error(&srv, req.as_bytes(), 431);
     // Many headers over 16 KiB in all.
-    let mut req = String::from("GET /hello HTTP/1.1\r\n");
+    let mut req = String::from("GET /hello HTTP/1.1\r\nHost: x\r\n");
     for i in 0..100 {
         req += &format!("Header-{i}: {}\r\n", "v".repeat(200));
     }
@@ -477,7 +644,7 @@ fn huge_uri_gives_431() {
 
 /// A request whose head is exactly `len` bytes (padding in one header).
 fn head_of_len(len: usize) -> Vec<u8> {
-    let start = "GET /hello HTTP/1.1\r\nX-Pad: ";
+    let start = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Pad: ";
     let end = "\r\n\r\n";
     let pad = len - start.len() - end.len();
     format!("{start}{}{end}", "p".repeat(pad)).into_bytes()
@@ -507,7 +674,7 @@ fn endless_head_is_refused_without_unbounded_buffering() {
     let stop = Arc::new(AtomicBool::new(false));
     let writer = flood(
         s.try_clone().unwrap(),
-        b"GET /hello HTTP/1.1\r\nX-Endless: ".to_vec(),
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Endless: ".to_vec(),
         b'a',
         50 << 20,
         stop.clone(),
@@ -550,14 +717,16 @@ fn content_length_over_the_limit_gives_413_before_the_body() {
     assert!(is_closed(&mut s, Duration::from_secs(3)));
     // With Expect: 100-continue, no 100 Continue is sent first.
     let mut s = conn(&srv);
-    s.write_all(b"POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n")
-        .unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n",
+    )
+    .unwrap();
     let r = read_response(&mut s);
     assert_eq!(r.status, 413);
     assert!(is_closed(&mut s, Duration::from_secs(3)));
     // At the limit is fine.
     let mut s = conn(&srv);
-    let mut req = b"POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\n".to_vec();
+    let mut req = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".to_vec();
     req.extend_from_slice(&[b'b'; 1000]);
     s.write_all(&req).unwrap();
     let r = read_response(&mut s);
@@ -573,7 +742,7 @@ fn chunked_body_over_the_limit_gives_413() {
     // One chunk announced over the limit: refused on its size line.
     let mut s = conn(&srv);
     let t0 = Instant::now();
-    s.write_all(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n")
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n")
         .unwrap();
     let r = read_response(&mut s);
     assert!(
@@ -586,7 +755,7 @@ fn chunked_body_over_the_limit_gives_413() {
     assert!(is_closed(&mut s, Duration::from_secs(3)));
     // Many small chunks adding up to more than the limit.
     let mut s = conn(&srv);
-    let mut req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut req = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     for _ in 0..30 {
         req.extend_from_slice(b"40\r\n");
         req.extend_from_slice(&[b'c'; 0x40]);
@@ -598,7 +767,7 @@ fn chunked_body_over_the_limit_gives_413() {
     assert!(is_closed(&mut s, Duration::from_secs(3)));
     // Just at the limit: fine.
     let mut s = conn(&srv);
-    let mut req = b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut req = b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
     req.extend_from_slice(b"3e8\r\n");
     req.extend_from_slice(&[b'c'; 1000]);
     req.extend_from_slice(b"\r\n0\r\n\r\n");
@@ -645,7 +814,8 @@ fn one_gib_upload_is_refused_with_bounded_memory() {
     let mut s = conn(&srv);
     let writer = flood(
         s.try_clone().unwrap(),
-        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40000000\r\n".to_vec(),
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n40000000\r\n"
+            .to_vec(),
         b'z',
         50 << 20,
         stop.clone(),
@@ -669,7 +839,8 @@ fn slowloris_head_gets_408_and_close() {
     s.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let t0 = Instant::now();
-    s.write_all(b"GET /hello HTTP/1.1\r\nX-Slow: ").unwrap();
+    s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 1024];
     let mut eof = false;
@@ -766,7 +937,7 @@ fn stalled_body_gets_408_and_close() {
     let srv = start_test_server(&["idle_timeout_ms=500"]);
     let mut s = conn(&srv);
     let t0 = Instant::now();
-    s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
         .unwrap();
     let r = read_response(&mut s);
     let elapsed = t0.elapsed();
@@ -799,14 +970,15 @@ fn client_disconnect_mid_body_fires_mg_close() {
     let before = closes(&srv);
     {
         let mut s = conn(&srv);
-        s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\npartial body")
+        s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial body")
             .unwrap();
     } // dropped: FIN mid-body
     {
         // And one that resets mid-head.
         let s = conn(&srv);
         let mut w = &s;
-        w.write_all(b"GET /hello HTTP/1.1\r\nX-").unwrap();
+        w.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-")
+            .unwrap();
         // SO_LINGER 0 → RST on close.
         let linger = libc::linger {
             l_onoff: 1,
@@ -919,7 +1091,7 @@ fn random_garbage_never_hangs_or_crashes() {
         let prefixed = i % 4 == 3;
         if prefixed {
             // Garbage inside an otherwise valid head.
-            let mut v = b"GET /hello HTTP/1.1\r\n".to_vec();
+            let mut v = b"GET /hello HTTP/1.1\r\nHost: x\r\n".to_vec();
             v.append(&mut data);
             v.extend_from_slice(b"\r\n\r\n");
             data = v;
@@ -936,8 +1108,8 @@ fn random_garbage_never_hangs_or_crashes() {
         );
         let mut codes = statuses(&reply);
         if prefixed && codes.first() == Some(&200) {
-            // The garbage happened to end the head (a bare LF is a line
-            // ending): /hello was answered, the rest is a new request.
+            // The garbage happened to end the head (it began with CRLF):
+            // /hello was answered, the rest is a new request.
             codes.remove(0);
         }
         assert!(
@@ -971,7 +1143,8 @@ fn random_garbage_never_hangs_or_crashes() {
 fn error_reply_after_a_head_request_keeps_its_body() {
     let srv = start_test_server(&[]);
     let mut s = conn(&srv);
-    s.write_all(b"HEAD /raw HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"HEAD /raw HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let r = read_response_for(&mut s, true);
     assert_eq!(r.status, 200);
     // /raw writes its body with mg_printf: a reply to HEAD drops it.
@@ -991,7 +1164,7 @@ fn pipelined_flood_without_reading_is_bounded() {
     let srv = start_test_server(&[]);
     let s = conn(&srv);
     let stop = Arc::new(AtomicBool::new(false));
-    let req = b"GET /hello HTTP/1.1\r\n\r\n".repeat(64 * 1024 / 24);
+    let req = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n".repeat(64 * 1024 / 32);
     let writer = std::thread::spawn({
         let mut s = s.try_clone().unwrap();
         let stop = stop.clone();
@@ -1029,7 +1202,7 @@ fn keep_alive_client_that_stops_reading_is_closed_after_idle_timeout() {
     let srv = start_test_server(&["idle_timeout_ms=500"]);
     let mut s = conn(&srv);
     let total = 20_000_000;
-    s.write_all(format!("GET /big?n={total} HTTP/1.1\r\n\r\n").as_bytes())
+    s.write_all(format!("GET /big?n={total} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
         .unwrap();
     // Don't read for well over the idle timeout: no progress is possible.
     std::thread::sleep(Duration::from_millis(2000));

@@ -30,6 +30,9 @@ fn mg_connect_relays_replies() {
     );
     // No length and no body, ended by close: one empty MG_REPLY.
     assert_eq!(fetch(&srv, srv.port, "/empty"), "status=200 body=");
+    // Replies are parsed leniently (the strict rules are for requests):
+    // bare LF line ends in the head and in the chunked framing.
+    assert_eq!(fetch(&srv, srv.port, "/lenient"), "status=200 body=hello");
 }
 
 #[test]

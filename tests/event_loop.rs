@@ -137,7 +137,8 @@ fn running_out_of_descriptors_does_not_spin() {
     drop(conns);
     for mut s in waiting {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        s.write_all(b"GET /hello HTTP/1.1\r\n\r\n").unwrap();
+        s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         assert_eq!(read_response(&mut s).status, 200);
     }
 }
@@ -152,7 +153,7 @@ fn two_servers_share_one_listening_socket() {
                 let mut seen = Vec::new();
                 for _ in 0..100 {
                     let mut s = connect(port);
-                    s.write_all(b"GET /x HTTP/1.1\r\nConnection: close\r\n\r\n")
+                    s.write_all(b"GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                         .unwrap();
                     let mut all = Vec::new();
                     s.read_to_end(&mut all).unwrap();

@@ -173,10 +173,10 @@ fn uri_is_decoded_and_cleaned() {
 fn get_header_is_case_insensitive() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /header?name=x-custom HTTP/1.1\r\nX-Custom: yes\r\n\r\n")
+    s.write_all(b"GET /header?name=x-custom HTTP/1.1\r\nHost: x\r\nX-Custom: yes\r\n\r\n")
         .unwrap();
     assert_eq!(read_response(&mut s).text(), "yes");
-    s.write_all(b"GET /header?name=missing HTTP/1.1\r\n\r\n")
+    s.write_all(b"GET /header?name=missing HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     assert_eq!(read_response(&mut s).text(), "(null)");
 }
@@ -224,14 +224,14 @@ fn connection_close_is_honoured_and_announced() {
     let srv = start_test_server(&[]);
     let raw = exchange_open(
         srv.port,
-        b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     let text = String::from_utf8_lossy(&raw);
     assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
     assert!(text.ends_with("0\r\n\r\n"), "{text}");
     let raw = exchange_open(
         srv.port,
-        b"GET /decline HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /decline HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     assert!(String::from_utf8_lossy(&raw).contains("\r\nConnection: close\r\n"));
 }
@@ -245,7 +245,7 @@ fn pipelined_requests_are_answered_in_order() {
         batch.extend_from_slice(format!("GET {p} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
     }
     batch.extend_from_slice(
-        b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /counter HTTP/1.1\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /counter HTTP/1.1\r\nHost: x\r\n\r\n",
     );
     s.write_all(&batch).unwrap();
     assert_eq!(read_response(&mut s).text(), "Hello [/hello]");
@@ -261,7 +261,7 @@ fn pipelined_requests_are_answered_in_order() {
 fn request_split_across_many_writes() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    let req = b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789";
+    let req = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789";
     for b in req.iter() {
         s.write_all(&[*b]).unwrap();
         std::thread::sleep(Duration::from_millis(1));
@@ -273,7 +273,7 @@ fn request_split_across_many_writes() {
 fn chunked_request_body_is_decoded() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+    s.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         .unwrap();
     let t = read_response(&mut s).text();
     assert!(t.ends_with("content_len=11\nbody=hello world"), "{t}");
@@ -284,8 +284,10 @@ fn chunked_request_body_is_decoded() {
 fn expect_100_continue() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
-        .unwrap();
+    s.write_all(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
+    )
+    .unwrap();
     let interim = read_response(&mut s);
     assert_eq!(interim.raw, b"HTTP/1.1 100 Continue\r\n\r\n");
     s.write_all(b"xyz").unwrap();
@@ -295,7 +297,7 @@ fn expect_100_continue() {
 #[test]
 fn nothing_sent_closes_the_connection() {
     let srv = start_test_server(&[]);
-    let raw = exchange_open(srv.port, b"GET /nothing HTTP/1.1\r\n\r\n");
+    let raw = exchange_open(srv.port, b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(raw.is_empty());
 }
 
@@ -303,17 +305,19 @@ fn nothing_sent_closes_the_connection() {
 fn options_method_and_proxy_requests() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"OPTIONS * HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let r = read_response(&mut s);
     assert_eq!(r.status, 200);
     assert!(r.header("Allow").unwrap().contains("GET"));
-    s.write_all(b"GET http://example.com/ HTTP/1.1\r\n\r\n")
+    s.write_all(b"GET http://example.com/ HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     assert_eq!(read_response(&mut s).status, 405);
-    s.write_all(b"CONNECT example.com:443 HTTP/1.1\r\n\r\n")
+    s.write_all(b"CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     assert_eq!(read_response(&mut s).status, 405);
-    s.write_all(b"BREW /pot HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     assert_eq!(read_response(&mut s).status, 501);
 }
 
@@ -354,7 +358,8 @@ fn null_arguments_inside_a_handler_do_not_crash() {
 fn large_chunked_reply_to_a_slow_reader() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /big?n=5000000 HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /big?n=5000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let r = read_response(&mut s);
     assert_eq!(r.body.len(), 5_000_000);
@@ -386,7 +391,7 @@ fn curl_gets_hello() {
 fn peer_half_close_after_request_still_gets_the_reply() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /hello HTTP/1.1\r\n\r\nGET /raw HTTP/1.1\r\n\r\n")
+    s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /raw HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     shutdown_write(&s);
     let mut all = Vec::new();
@@ -402,7 +407,8 @@ fn peer_half_close_after_request_still_gets_the_reply() {
 fn head_request_to_a_handler_gets_no_body_and_keeps_the_stream_in_sync() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"HEAD /hello HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let r = read_response_for(&mut s, true);
     assert_eq!(
         r.raw,
@@ -415,7 +421,7 @@ fn head_request_to_a_handler_gets_no_body_and_keeps_the_stream_in_sync() {
 fn raw_reply_to_head_keeps_the_stream_in_sync() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"HEAD /raw HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\n")
+    s.write_all(b"HEAD /raw HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     let r = read_response_for(&mut s, true);
     assert_eq!(r.raw, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
@@ -426,7 +432,8 @@ fn raw_reply_to_head_keeps_the_stream_in_sync() {
 fn half_close_during_mg_more_closes_after_the_reply() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    s.write_all(b"GET /more?n=3 HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /more?n=3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     shutdown_write(&s);
     let start = std::time::Instant::now();
     let all = read_to_close(&mut s);
@@ -446,9 +453,9 @@ fn half_close_during_mg_more_closes_after_the_reply() {
 fn pipeline_flood_behind_a_long_request_stays_cheap_and_fair() {
     let srv = start_test_server(&[]);
     let mut s = srv.connect();
-    let mut batch = b"GET /more?n=20 HTTP/1.1\r\n\r\n".to_vec();
+    let mut batch = b"GET /more?n=20 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
     for _ in 0..100_000 {
-        batch.extend_from_slice(b"GET /raw HTTP/1.1\r\n\r\n");
+        batch.extend_from_slice(b"GET /raw HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     let writer = {
         let mut w = s.try_clone().unwrap();

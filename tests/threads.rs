@@ -13,7 +13,8 @@ use std::time::Duration;
 fn subscribe(port: u16) -> BufReader<TcpStream> {
     let mut s = connect(port);
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    s.write_all(b"GET /stream HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut r = BufReader::new(s);
     // Skip the response head.
     let mut line = String::new();

@@ -7,6 +7,7 @@
 
 use super::connection::{ConnPtr, Connection, Stage};
 use super::dialect::{Answer, Dialect, Event};
+use super::http::chunked::ChunkedDecoder;
 use super::http::request::BodyFraming;
 use super::options::Opt;
 use super::server::Server;
@@ -128,7 +129,8 @@ fn next_reply<D: Dialect>(c: &mut Connection<D>, max_head: usize, max_body: u64)
                 c.set_status(code as i32);
                 c.reply_head_parsed = true;
                 c.reply_delivered = false;
-                c.chunked = (c.head.framing == Some(BodyFraming::Chunked)).then(Box::default);
+                c.chunked = (c.head.framing == Some(BodyFraming::Chunked))
+                    .then(|| Box::new(ChunkedDecoder::lenient()));
             }
         }
     }

@@ -80,7 +80,7 @@ impl ReadLimits {
 impl<D: Dialect> Server<D> {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
-        let me = std::thread::current().id();
+        let me = super::server::thread_token();
         if self.io_thread_stored.get() != Some(me) {
             self.io_thread.with(|owner| *owner = Some(me));
             self.io_thread_stored.set(Some(me));

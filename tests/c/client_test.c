@@ -6,6 +6,9 @@
  *   /hello                 "Hello"            (Content-Length)
  *   /chunked               "chunked body"     (Transfer-Encoding: chunked)
  *   /close                 "until close"      (no length, HTTP/1.0 style)
+ *   /lenient               "hello", chunked, with bare LF line ends and a
+ *                          space before a chunk extension (what a server's
+ *                          request parser refuses, a client accepts)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +46,10 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
       }
       if (strcmp(conn->uri, "/empty") == 0) {
         mg_printf(conn, "HTTP/1.0 200 OK\r\nX: y\r\n\r\n");
+        return MG_TRUE;
+      }
+      if (strcmp(conn->uri, "/lenient") == 0) {
+        mg_printf(conn, "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5 ;x\nhello\n0\n\n");
         return MG_TRUE;
       }
       if (strcmp(conn->uri, "/close") == 0) {

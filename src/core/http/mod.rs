@@ -45,6 +45,24 @@ pub fn digits<const BASE: u64>(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     &buf[at..]
 }
 
+/// A `tchar` of RFC 9110 5.6.2: the bytes of a token (header names,
+/// transfer codings, chunk extension names).
+pub fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `s` without surrounding optional whitespace (RFC 9110 5.6.3: spaces
+/// and tabs only; `trim_ascii` would also drop form feeds, which a proxy
+/// may not).
+pub fn trim_ows(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| b != b' ' && b != b'\t');
+    let end = s.iter().rposition(|&b| b != b' ' && b != b'\t');
+    match (start, end) {
+        (Some(start), Some(end)) => &s[start..=end],
+        _ => &[],
+    }
+}
+
 /// Appends `HTTP/1.1 <code> <reason>\r\n`.
 pub fn push_status_line(out: &mut Vec<u8>, code: i32) {
     out.extend_from_slice(b"HTTP/1.1 ");

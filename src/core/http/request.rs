@@ -109,11 +109,13 @@ impl RequestHead {
     /// allocation is reused).
     pub fn parse(&mut self, buf: &[u8], max_head: usize) -> Result<bool, HeadError> {
         let max_head = max_head.min(MAX_HEAD_BYTES);
-        // Tolerate empty lines before the request line (RFC 9112 2.2).
+        // Tolerate empty lines (CRLF) before the request line (RFC 9112
+        // 2.2); a bare LF there is refused below, like anywhere in the head.
         let skip = buf
-            .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .count();
+            .chunks_exact(2)
+            .take_while(|pair| *pair == b"\r\n")
+            .count()
+            * 2;
         let data = &buf[skip..];
         // Uninitialised header slots: nothing to zero on every parse.
         let mut raw_headers =
@@ -134,6 +136,12 @@ impl RequestHead {
         };
         if skip + n > max_head {
             return Err(HeadError::TooLarge);
+        }
+        // httparse also ends lines at a bare LF, which RFC 9112 2.2 allows
+        // but a proxy in front may not: it would see one header where we
+        // see two (`X: a<LF>Transfer-Encoding: chunked`). Refused.
+        if !crlf_only(&data[..n]) {
+            return Err(HeadError::BadRequest);
         }
         let method = req.method.unwrap_or("").as_bytes();
         let target = req.path.unwrap_or("").as_bytes();
@@ -157,16 +165,27 @@ impl RequestHead {
             return Err(HeadError::BadRequest);
         }
 
-        let framing = framing(req.headers)?;
+        let framing = request_framing(req.headers, minor == 0)?;
         let (mut close, mut keep) = (false, false);
         let mut expect_continue = false;
+        let mut hosts = 0;
         for h in req.headers.iter() {
             if h.name.eq_ignore_ascii_case("Connection") {
                 close |= super::has_token(h.value, b"close");
                 keep |= super::has_token(h.value, b"keep-alive");
             } else if h.name.eq_ignore_ascii_case("Expect") {
                 expect_continue = h.value.trim_ascii().eq_ignore_ascii_case(b"100-continue");
+            } else if h.name.eq_ignore_ascii_case("Host") {
+                // RFC 9112 3.2: 400 for more than one Host line or an
+                // invalid one, and for an HTTP/1.1 request without Host.
+                hosts += 1;
+                if hosts > 1 || !is_valid_host(super::trim_ows(h.value)) {
+                    return Err(HeadError::BadRequest);
+                }
             }
+        }
+        if hosts == 0 && minor == 1 {
+            return Err(HeadError::BadRequest);
         }
         let keep_alive = !close && (minor == 1 || keep);
 
@@ -210,7 +229,7 @@ impl RequestHead {
         let framing = if code / 100 == 1 || code == 204 || code == 304 {
             BodyFraming::Length(0)
         } else {
-            match framing(resp.headers) {
+            match reply_framing(resp.headers) {
                 Ok(f) => f,
                 Err(_) => return Err(HeadError::BadRequest),
             }
@@ -431,42 +450,148 @@ fn version_error(data: &[u8]) -> HeadError {
     }
 }
 
-/// Works out the body framing; conflicting or invalid framing headers are a
-/// 400 (they are how requests get smuggled).
-fn framing(headers: &[httparse::Header]) -> Result<BodyFraming, HeadError> {
+/// Does every LF in `head` follow a CR, and every CR precede an LF?
+fn crlf_only(head: &[u8]) -> bool {
+    let mut prev = 0u8;
+    for &b in head {
+        if (b == b'\n') != (prev == b'\r') {
+            return false;
+        }
+        prev = b;
+    }
+    prev != b'\r'
+}
+
+/// `Host` = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2); empty is
+/// allowed (a target without authority).
+fn is_valid_host(v: &[u8]) -> bool {
+    let (host, port) = if v.first() == Some(&b'[') {
+        let Some(end) = v.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let literal = &v[1..end];
+        let ok = !literal.is_empty()
+            && literal
+                .iter()
+                .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if !ok {
+            return false;
+        }
+        match &v[end + 1..] {
+            [] => (&[][..], None),
+            [b':', port @ ..] => (&[][..], Some(port)),
+            _ => return false,
+        }
+    } else {
+        match v.iter().position(|&b| b == b':') {
+            Some(colon) => (&v[..colon], Some(&v[colon + 1..])),
+            None => (v, None),
+        }
+    };
+    // reg-name: unreserved / pct-encoded / sub-delims.
+    let mut i = 0;
+    while i < host.len() {
+        match host[i] {
+            b'%' => {
+                let hex = |j: usize| host.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !hex(i + 1) || !hex(i + 2) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            b if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b) => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
+}
+
+/// The `Content-Length` of a message, if it has one; invalid or conflicting
+/// values are a 400.
+fn content_length(headers: &[httparse::Header]) -> Result<Option<u64>, HeadError> {
     let mut length: Option<u64> = None;
-    let mut chunked = false;
-    let mut te_seen = false;
     for h in headers {
         if h.name.eq_ignore_ascii_case("Content-Length") {
-            let v = h.value.trim_ascii();
+            // 1*DIGIT: no sign, no list, at most 19 digits (fits in u64).
+            let v = super::trim_ows(h.value);
             if v.is_empty() || v.len() > 19 || !v.iter().all(u8::is_ascii_digit) {
                 return Err(HeadError::BadRequest);
             }
-            let n: u64 = std::str::from_utf8(v)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or(HeadError::BadRequest)?;
+            let n = v.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
             if length.is_some_and(|prev| prev != n) {
                 return Err(HeadError::BadRequest);
             }
             length = Some(n);
-        } else if h.name.eq_ignore_ascii_case("Transfer-Encoding") {
-            te_seen = true;
-            let last = h
-                .value
-                .split(|&b| b == b',')
-                .next_back()
-                .unwrap_or(b"")
-                .trim_ascii();
-            chunked = last.eq_ignore_ascii_case(b"chunked");
         }
     }
-    match (te_seen, length) {
-        (true, Some(_)) => Err(HeadError::BadRequest),
-        (true, None) if chunked => Ok(BodyFraming::Chunked),
-        (true, None) => Err(HeadError::UnsupportedEncoding),
-        (false, n) => Ok(BodyFraming::Length(n.unwrap_or(0))),
+    Ok(length)
+}
+
+/// The transfer codings of a message, in order, over all its
+/// `Transfer-Encoding` lines (empty list elements ignored, RFC 9110
+/// 5.6.1); `None` when it has no such header.
+fn transfer_codings<'a>(headers: &'a [httparse::Header<'a>]) -> Option<Vec<&'a [u8]>> {
+    let mut codings: Option<Vec<&[u8]>> = None;
+    for h in headers {
+        if h.name.eq_ignore_ascii_case("Transfer-Encoding") {
+            let list = codings.get_or_insert_with(Vec::new);
+            list.extend(
+                h.value
+                    .split(|&b| b == b',')
+                    .map(super::trim_ows)
+                    .filter(|c| !c.is_empty()),
+            );
+        }
+    }
+    codings
+}
+
+/// Works out a request's body framing, strictly: every way two parsers
+/// could disagree on where a request ends (request smuggling) is refused,
+/// and the connection is closed after the error.
+/// - `Content-Length` with `Transfer-Encoding`: 400 (RFC 9112 6.3 allows
+///   this instead of letting Transfer-Encoding win).
+/// - `Transfer-Encoding` in HTTP/1.0: 400 (RFC 9112 6.1: faulty framing).
+/// - chunked not the final coding, or twice: 400 (RFC 9112 6.3, 7).
+/// - another coding before chunked (`gzip, chunked`): 501 (RFC 9112 6.1;
+///   we decode no other coding, and the handler would get encoded bytes).
+fn request_framing(headers: &[httparse::Header], http10: bool) -> Result<BodyFraming, HeadError> {
+    let length = content_length(headers)?;
+    let Some(codings) = transfer_codings(headers) else {
+        return Ok(BodyFraming::Length(length.unwrap_or(0)));
+    };
+    if length.is_some() || http10 {
+        return Err(HeadError::BadRequest);
+    }
+    let is_chunked = |c: &&[u8]| c.eq_ignore_ascii_case(b"chunked");
+    match codings.split_last() {
+        Some((last, rest)) if is_chunked(last) => {
+            if rest.iter().any(is_chunked) {
+                Err(HeadError::BadRequest)
+            } else if rest.is_empty() {
+                Ok(BodyFraming::Chunked)
+            } else {
+                Err(HeadError::UnsupportedEncoding)
+            }
+        }
+        _ => Err(HeadError::BadRequest),
+    }
+}
+
+/// A reply's body framing (outgoing connections), leniently: a final
+/// chunked coding is decoded whatever came before it; conflicting or
+/// invalid lengths still fail the reply.
+fn reply_framing(headers: &[httparse::Header]) -> Result<BodyFraming, HeadError> {
+    let length = content_length(headers)?;
+    match (transfer_codings(headers), length) {
+        (None, n) => Ok(BodyFraming::Length(n.unwrap_or(0))),
+        (Some(_), Some(_)) => Err(HeadError::BadRequest),
+        (Some(codings), None) => match codings.last() {
+            Some(c) if c.eq_ignore_ascii_case(b"chunked") => Ok(BodyFraming::Chunked),
+            _ => Err(HeadError::UnsupportedEncoding),
+        },
     }
 }
 
@@ -518,9 +643,9 @@ mod tests {
     fn partial_and_limits() {
         let mut h = RequestHead::default();
         assert_eq!(h.parse(b"GET / HTTP/1.1\r\nHost:", 100), Ok(false));
-        let big = format!("GET / HTTP/1.1\r\nX: {}", "a".repeat(200));
+        let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX: {}", "a".repeat(200));
         assert_eq!(h.parse(big.as_bytes(), 100), Err(HeadError::TooLarge));
-        let mut many = String::from("GET / HTTP/1.1\r\n");
+        let mut many = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
         for i in 0..200 {
             many += &format!("H{i}: v\r\n");
         }
@@ -537,17 +662,17 @@ mod tests {
                 .keep_alive
         );
         assert!(
-            !parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            !parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .unwrap()
                 .keep_alive
         );
         assert!(
-            !parse("GET / HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\n")
+            !parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n")
                 .unwrap()
                 .keep_alive
         );
         assert!(
-            parse("GET / HTTP/1.1\r\nConnection: Keep-Alive, Upgrade\r\n\r\n")
+            parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: Keep-Alive, Upgrade\r\n\r\n")
                 .unwrap()
                 .keep_alive
         );
@@ -556,37 +681,38 @@ mod tests {
     #[test]
     fn framing_errors() {
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").err(),
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n").err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n").err(),
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n").err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").err(),
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+                .err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n")
                 .unwrap()
                 .framing,
             Some(BodyFraming::Length(3))
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")
+            parse("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")
                 .err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+            parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
                 .unwrap()
                 .framing,
             Some(BodyFraming::Chunked)
         );
         assert_eq!(
-            parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").err(),
-            Some(HeadError::UnsupportedEncoding)
+            parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n").err(),
+            Some(HeadError::BadRequest)
         );
         assert_eq!(
             parse("GET / HTTP/2.0\r\n\r\n").err(),
@@ -597,23 +723,114 @@ mod tests {
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("GET abc HTTP/1.1\r\n\r\n").err(),
+            parse("GET abc HTTP/1.1\r\nHost: x\r\n\r\n").err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("GET /%00 HTTP/1.1\r\n\r\n").err(),
+            parse("GET /%00 HTTP/1.1\r\nHost: x\r\n\r\n").err(),
             Some(HeadError::BadRequest)
         );
         assert_eq!(
-            parse("\x01GET / HTTP/1.1\r\n\r\n").err(),
+            parse("\x01GET / HTTP/1.1\r\nHost: x\r\n\r\n").err(),
             Some(HeadError::BadRequest)
         );
     }
 
     #[test]
-    fn bare_lf_and_leading_newlines() {
-        let h = parse("\r\n\r\nGET /x HTTP/1.1\nA: b\n\n").unwrap();
+    fn leading_empty_lines_are_skipped() {
+        let h = parse("\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
         assert_eq!(h.uri(), b"/x");
-        assert_eq!(h.head_len, "\r\n\r\nGET /x HTTP/1.1\nA: b\n\n".len());
+        assert_eq!(
+            h.head_len,
+            "\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n".len()
+        );
+    }
+
+    #[test]
+    fn bare_lf_and_lone_cr_are_refused() {
+        for req in [
+            "GET /x HTTP/1.1\nHost: x\n\n",
+            "GET /x HTTP/1.1\r\nHost: x\nA: b\r\n\r\n",
+            "GET /x HTTP/1.1\r\nHost: x\r\n\n",
+            "\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+            "\r\n\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            assert_eq!(parse(req).err(), Some(HeadError::BadRequest), "{req:?}");
+        }
+        assert!(crlf_only(b"a\r\nb\r\n\r\n"));
+        assert!(!crlf_only(b"a\rb\r\n"));
+        assert!(!crlf_only(b"a\r\n\r"));
+    }
+
+    #[test]
+    fn host_rules() {
+        // HTTP/1.1 needs exactly one valid Host; HTTP/1.0 may omit it.
+        assert!(parse("GET / HTTP/1.0\r\n\r\n").is_ok());
+        assert!(parse("GET / HTTP/1.1\r\nHost:\r\n\r\n").is_ok());
+        for host in [
+            "example.com",
+            "EXAMPLE.com:8080",
+            "127.0.0.1:80",
+            "[::1]:8080",
+            "[fe80::1]",
+            "a%2Db.example",
+            "xn--bcher-kva.example",
+            "host:",
+        ] {
+            let req = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert!(parse(&req).is_ok(), "{host}");
+        }
+        for req in [
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a@b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a:1:2\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: a\\b\r\n\r\n",
+        ] {
+            assert_eq!(parse(req).err(), Some(HeadError::BadRequest), "{req:?}");
+        }
+    }
+
+    #[test]
+    fn transfer_coding_rules() {
+        let te = |v: &str, version: &str| {
+            parse(&format!(
+                "POST / HTTP/{version}\r\nHost: x\r\nTransfer-Encoding: {v}\r\n\r\n"
+            ))
+            .map(|h| h.framing)
+        };
+        for ok in ["chunked", "Chunked", "chunked ", ", chunked", "chunked,"] {
+            assert_eq!(te(ok, "1.1"), Ok(Some(BodyFraming::Chunked)), "{ok:?}");
+        }
+        for v in ["gzip, chunked", "deflate,chunked", "x;q=1, chunked"] {
+            assert_eq!(te(v, "1.1"), Err(HeadError::UnsupportedEncoding), "{v:?}");
+        }
+        for v in [
+            "gzip",
+            "identity",
+            "chunked, gzip",
+            "chunked, chunked",
+            "chunked;x=1",
+            "xchunked",
+            "",
+            ",",
+        ] {
+            assert_eq!(te(v, "1.1"), Err(HeadError::BadRequest), "{v:?}");
+        }
+        // HTTP/1.0 has no transfer codings: faulty framing (RFC 9112 6.1).
+        assert_eq!(te("chunked", "1.0"), Err(HeadError::BadRequest));
+        // Split over two lines, the list is the same.
+        assert_eq!(
+            parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")
+                .err(),
+            Some(HeadError::UnsupportedEncoding)
+        );
     }
 }
