@@ -7,7 +7,7 @@
 //! so mutable state sits in `Cell`/`RefCell`s whose borrows never span a
 //! callback.
 
-use super::connection::ConnPtr;
+use super::connection::{ConnPtr, Stage};
 use super::listener;
 use super::options::{parse_listening_port, Opt, OptionError, Options};
 use super::sys;
@@ -20,6 +20,9 @@ use std::os::raw::{c_int, c_void};
 use std::os::unix::io::RawFd;
 use std::thread::ThreadId;
 use std::time::Instant;
+
+/// `enum mg_result`'s MG_MORE: the handler keeps the request open.
+const MG_MORE: c_int = 2;
 
 pub struct Server {
     pub handler: mg_handler_t,
@@ -88,10 +91,26 @@ impl Server {
     /// Calls the user's handler. Callers hold no borrow of the connection
     /// or of the server's cells across this call.
     pub fn call(&self, c: ConnPtr, event: mg_event) -> c_int {
-        match self.handler {
-            Some(h) => call_handler(h, c, event),
-            None => 0,
-        }
+        let Some(h) = self.handler else {
+            return 0;
+        };
+        let result = call_handler(h, c, event);
+        c.with(|c| {
+            // Output queued while the handler goes on working (MG_POLL
+            // slices, a request kept open with MG_MORE, an outgoing
+            // connection) must bring the next poll at once, as it did in
+            // 5.4. A reply that ends its work (MG_REQUEST answered, an
+            // error page, a websocket message) needs no second poll.
+            let goes_on = match event {
+                mg_event::MG_POLL | mg_event::MG_CONNECT | mg_event::MG_REPLY => true,
+                mg_event::MG_REQUEST => result == MG_MORE && c.stage != Stage::Websocket,
+                _ => false,
+            };
+            if !goes_on {
+                c.handler_output = false;
+            }
+        });
+        result
     }
 
     /// Adds a new connection (accepted or outgoing) to the server.
