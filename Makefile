@@ -3,7 +3,9 @@
 #   make              build/libmongoose.a, build/libmongoose.so,
 #                     build/mongoose.pc and build/examples/*
 #   make run          build and start build/mongoose serving the current
-#                     directory on port 8080 (PORT=..., DIR=...)
+#                     directory on 127.0.0.1:8080, this machine only
+#                     (PORT=..., DIR=..., HOST=0.0.0.0 to publish it,
+#                     ARGS="-flag value ..." for more server flags)
 #   make bench        benchmarks against nginx (needs wrk and nginx)
 #   make test         build, then run every test (Rust unit tests, C programs
 #                     driven over loopback, header and lint checks)
@@ -24,6 +26,8 @@ LIBS     := -lpthread -ldl -lm
 SMALL    := -Wl,--gc-sections -static-libgcc -Wl,-T,src/shim/footprint.ld
 EXAMPLES := $(patsubst c_examples/%.c,$(BUILD)/examples/%,$(wildcard c_examples/*.c))
 PORT     ?= 8080
+# `make run` listens on loopback only: a checkout holds .git/ and the like.
+HOST     ?= 127.0.0.1
 # Where cargo puts its output (honours CARGO_TARGET_DIR).
 TARGET   := $(or $(CARGO_TARGET_DIR),target)
 
@@ -67,10 +71,11 @@ $(BUILD)/examples/%: c_examples/%.c $(BUILD)/libmongoose.a include/mongoose.h sr
 $(BUILD)/mongoose: $(BUILD)/examples/web_server
 	cp $< $@
 
-# Serve the current directory (or DIR=...) with the standalone server.
+# Serve the current directory (or DIR=...) with the standalone server, to
+# this machine only unless HOST says otherwise (HOST=0.0.0.0: everyone).
 DIR ?= .
 run: all
-	./$(BUILD)/mongoose -document_root $(DIR) -listening_port $(PORT)
+	./$(BUILD)/mongoose -document_root $(DIR) -listening_port $(HOST):$(PORT) $(ARGS)
 
 # Benchmarks against nginx (bench/README.md). Installs nothing: run.py
 # checks for wrk and nginx and says how to install them when missing.

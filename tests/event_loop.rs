@@ -191,3 +191,143 @@ fn output_for_a_connection_accepted_in_the_same_poll_is_flushed() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A scratch directory for one test, emptied first.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = root().join("target/test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// 300 KB that no misplaced slice can reproduce by accident.
+fn slice_test_bytes() -> Vec<u8> {
+    (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+/// Runs `exchange` on another thread and fails the test if it takes longer
+/// than `deadline` (the server is then killed, which ends the thread).
+fn within<T: Send + 'static>(
+    deadline: Duration,
+    exchange: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(exchange());
+    });
+    rx.recv_timeout(deadline)
+        .unwrap_or_else(|_| panic!("no complete reply within {deadline:?}"))
+}
+
+/// Work done in MG_POLL slices must not wait for the poll timeout between
+/// slices. Each of the 3000 slices here queues output; with the program
+/// polling every 1000 ms, a loop that slept after each slice would need
+/// 50 minutes. The deadline is far above the few milliseconds needed.
+const SLICES_DEADLINE: Duration = Duration::from_secs(10);
+
+#[test]
+fn upload_saved_in_poll_slices_does_not_wait_for_the_poll_timeout() {
+    // 5.4's big_upload.c: 100 bytes saved per MG_POLL, one space sent
+    // back each time, "Written N bytes." and MG_TRUE at the end.
+    let dir = scratch_dir("poll_upload");
+    let bin = compile_c("poll_streaming", &[]);
+    let srv = Server::start(&bin, &[dir.to_str().unwrap()]);
+    let data = slice_test_bytes();
+    let port = srv.port;
+    let body = data.clone();
+    let reply = within(SLICES_DEADLINE, move || {
+        let mut s = connect(port);
+        let head = format!(
+            "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&body).unwrap();
+        read_response(&mut s)
+    });
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    let spaces = " ".repeat(data.len() / 100);
+    assert_eq!(text, format!("{spaces}Written {} bytes.", data.len()));
+    assert!(
+        std::fs::read(dir.join("upload.bin")).unwrap() == data,
+        "saved bytes differ"
+    );
+    // Nothing left to do: the program must sleep in select() again.
+    let before = srv.cpu_time();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = srv.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(100),
+        "idle server used {used:?} of CPU in 2 s"
+    );
+}
+
+#[test]
+fn file_streamed_in_poll_slices_does_not_wait_for_the_poll_timeout() {
+    let dir = scratch_dir("poll_stream");
+    let data = slice_test_bytes();
+    std::fs::write(dir.join("source.bin"), &data).unwrap();
+    let bin = compile_c("poll_streaming", &[]);
+    let srv = Server::start(&bin, &[dir.to_str().unwrap()]);
+    let port = srv.port;
+    let reply = within(SLICES_DEADLINE, move || {
+        let mut s = connect(port);
+        s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let first = read_response(&mut s);
+        // Twice on one connection: the second request starts from the
+        // keep-alive state the first left behind.
+        s.write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        (first, read_response(&mut s))
+    });
+    for r in [reply.0, reply.1] {
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("Transfer-Encoding"), Some("chunked"));
+        assert!(
+            r.body == data,
+            "streamed bytes differ ({} bytes)",
+            r.body.len()
+        );
+    }
+}
+
+#[test]
+fn poll_slices_for_a_peer_that_does_not_read_do_not_spin() {
+    // The next poll comes at once only while the slices' output leaves:
+    // once the peer stops reading, the loop must wait in select() for it
+    // (and the handler gets MG_POLL once per timeout, as in 5.4).
+    let dir = scratch_dir("poll_stall");
+    let bin = compile_c("poll_streaming", &[]);
+    let srv = Server::start(&bin, &[dir.to_str().unwrap()]);
+    let mut s = srv.connect();
+    s.write_all(b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut buf = vec![0u8; 20_000];
+    s.read_exact(&mut buf).unwrap(); // it flows, until the socket buffers fill
+    let window = Duration::from_millis(500);
+    let settled = (0..8).any(|_| {
+        let before = srv.cpu_time();
+        std::thread::sleep(window);
+        srv.cpu_time() - before < window / 10
+    });
+    assert!(
+        settled,
+        "the server kept spinning for a peer that does not read"
+    );
+    let before = srv.cpu_time();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = srv.cpu_time() - before;
+    assert!(
+        used < Duration::from_millis(100),
+        "server used {used:?} of CPU in 2 s waiting for a peer that does not read"
+    );
+    // And it flows again when the peer reads.
+    within(SLICES_DEADLINE, move || {
+        let mut buf = vec![0u8; 1 << 20];
+        s.read_exact(&mut buf).unwrap();
+    });
+}

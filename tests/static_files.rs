@@ -1400,6 +1400,66 @@ fn binary_defaults_to_the_current_directory() {
     assert!(curl_i(&s.url("/"), &[]).text().contains("v.txt"));
 }
 
+/// The address a listening socket of this machine on `port` is bound to,
+/// from /proc/net/tcp (IPv4, as `make run` uses).
+fn listening_address(port: u16) -> Option<std::net::Ipv4Addr> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (ip, p) = fields.get(1)?.split_once(':')?;
+        let listening = fields.get(3) == Some(&"0A");
+        (listening && u16::from_str_radix(p, 16).ok()? == port).then(|| {
+            // The address is the 32-bit value in host (little-endian) order.
+            std::net::Ipv4Addr::from(u32::from_str_radix(ip, 16).unwrap_or(0).swap_bytes())
+        })
+    })
+}
+
+#[test]
+fn make_run_listens_on_loopback_unless_asked() {
+    // `make run` in a checkout serves .git/ too: only this machine may see
+    // it unless HOST says otherwise, and ARGS hides dot-files as the README
+    // says. Runs the command `make run` would run.
+    let www = tree().www();
+    let hide = "ARGS=-hide_files_patterns '.*'";
+    for (extra, want, dot_status) in [
+        (None, [127, 0, 0, 1], 200),
+        (Some("HOST=0.0.0.0"), [0, 0, 0, 0], 200),
+        (Some(hide), [127, 0, 0, 1], 404),
+    ] {
+        let out = Command::new("make")
+            .current_dir(root())
+            .args(["-n", "run", "PORT=0", &format!("DIR={}", www.display())])
+            .args(extra)
+            .output()
+            .expect("run make");
+        let plan = String::from_utf8_lossy(&out.stdout);
+        let line = plan
+            .lines()
+            .find(|l| l.contains("mongoose -document_root"))
+            .unwrap_or_else(|| panic!("no server command in `make -n run`:\n{plan}"));
+        let s = Server::start_cmd(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {line}"))
+                .current_dir(root()),
+        );
+        assert_eq!(
+            listening_address(s.port),
+            Some(std::net::Ipv4Addr::from(want)),
+            "{line}"
+        );
+        assert_eq!(curl_i(&s.url("/hello.txt"), &[]).body, HELLO);
+        assert_eq!(
+            curl_i(&s.url("/list/.dotfile"), &[]).status,
+            dot_status,
+            "{line}"
+        );
+        let listing = curl_i(&s.url("/list/"), &[]).text();
+        assert_eq!(listing.contains(".dotfile"), dot_status == 200, "{line}");
+    }
+}
+
 #[test]
 fn binary_stops_cleanly_on_signals() {
     for sig in [libc::SIGTERM, libc::SIGINT] {

@@ -97,6 +97,11 @@ pub struct Connection<D: Dialect> {
     pub reply_delivered: bool,
     /// Buffered input waits to be processed (see `Server::process_pending`).
     pub input_pending: bool,
+    /// The handler queued output here since the last `select()`, in a
+    /// call after which it goes on working (MG_POLL, MG_REQUEST returning
+    /// MG_MORE, wakeup and iteration callbacks, MG_CONNECT/MG_REPLY): the
+    /// next `select()` must not sleep (see `Server::poll`, `Server::call`).
+    pub handler_output: bool,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -160,6 +165,7 @@ impl<D: Dialect> Connection<D> {
             reply_head_parsed: false,
             reply_delivered: false,
             input_pending: false,
+            handler_output: false,
         });
         D::set_addresses(&mut c.public, peer, local);
         c

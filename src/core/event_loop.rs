@@ -145,15 +145,29 @@ impl<D: Dialect> Server<D> {
         // after this point are served where they are created, and flushed
         // below with the rest.
         let known = list.len();
+        let mut handler_wrote = false;
         for &c in &list {
             c.with(|c| {
                 if limits.budget(c) > 0 {
                     read.insert(c.fd);
                 }
+                let wrote = std::mem::take(&mut c.handler_output);
                 if c.has_pending_output() || c.stage == Stage::Connecting {
                     write.insert(c.fd);
+                } else if wrote {
+                    handler_wrote = true;
                 }
             });
+        }
+        if handler_wrote {
+            // A handler working in steps queued output that has already
+            // gone out. 5.4 watched that connection for writability, so
+            // its next poll came at once, and 5.4 programs rely on it: they
+            // do long work one slice per MG_POLL, queueing a byte "to wake
+            // up select()". Output still queued is in the write set
+            // instead, which wakes us when the peer reads (no busy loop on
+            // a peer that does not).
+            timeout = Duration::ZERO;
         }
 
         if sys::select(&mut read, &mut write, timeout).is_err() {

@@ -10,7 +10,7 @@ use super::http::path::percent_encode;
 use super::http::request::BodyFraming;
 use super::http::response::Framing;
 use super::http::status::{has_no_body, reason};
-use super::http::{push_decimal, push_status_line};
+use super::http::{push_date_header, push_decimal, push_status_line};
 use super::options::Opt;
 use super::server::Server;
 use std::os::unix::ffi::OsStrExt;
@@ -294,7 +294,7 @@ impl<D: Dialect> Server<D> {
         self.reply(c, code, &headers, body.as_bytes());
     }
 
-    /// Sends a complete reply made by the library (status line,
+    /// Sends a complete reply made by the library (status line, `Date`,
     /// `Content-Length`, `headers` — each line ending in CRLF —, and
     /// `Connection: close` when the connection will not be kept), then ends
     /// the request. HEAD requests get no body.
@@ -303,6 +303,7 @@ impl<D: Dialect> Server<D> {
             c.set_status(status);
             let keep = c.response.keep_alive && c.response.framing == Framing::Idle;
             push_status_line(&mut c.send, status);
+            push_date_header(&mut c.send);
             if !has_no_body(status) {
                 c.send.extend_from_slice(b"Content-Length: ");
                 push_decimal(&mut c.send, body.len() as u64);

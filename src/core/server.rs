@@ -7,7 +7,7 @@
 //! so mutable state sits in `Cell`/`RefCell`s whose borrows never span a
 //! callback.
 
-use super::connection::ConnPtr;
+use super::connection::{ConnPtr, Stage};
 use super::dialect::{Answer, Dialect, Event};
 use super::listener;
 use super::options::{parse_listening_port, Opt, OptionError, Options};
@@ -88,10 +88,26 @@ impl<D: Dialect> Server<D> {
     /// Calls the user's handler. Callers hold no borrow of the connection
     /// or of the server's cells across this call.
     pub fn call(&self, c: ConnPtr<D>, event: Event) -> Answer {
-        match self.handler {
-            Some(h) => D::deliver(h, c, event),
-            None => Answer::Declined,
-        }
+        let Some(h) = self.handler else {
+            return Answer::Declined;
+        };
+        let result = D::deliver(h, c, event);
+        c.with(|c| {
+            // Output queued while the handler goes on working (MG_POLL
+            // slices, a request kept open with MG_MORE, an outgoing
+            // connection) must bring the next poll at once, as it did in
+            // 5.4. A reply that ends its work (MG_REQUEST answered, an
+            // error page, a websocket message) needs no second poll.
+            let goes_on = match event {
+                Event::Poll | Event::Connect | Event::Reply => true,
+                Event::Request => result == Answer::More && c.stage != Stage::Websocket,
+                _ => false,
+            };
+            if !goes_on {
+                c.handler_output = false;
+            }
+        });
+        result
     }
 
     /// Adds a new connection (accepted or outgoing) to the server.

@@ -191,7 +191,7 @@ impl<D: Dialect> Server<D> {
             .unwrap_or_else(|| "text/plain".to_owned());
         let etag = conditional::etag(t.mtime, t.size);
         let last_modified = conditional::http_date(t.mtime);
-        let now = date_now();
+        let now = super::clock::http_date_now();
 
         let (inm, ims, range) = c.with(|c| {
             (
@@ -201,8 +201,8 @@ impl<D: Dialect> Server<D> {
             )
         });
         if conditional::not_modified(inm.as_deref(), ims.as_deref(), &etag, t.mtime) {
-            let headers =
-                format!("Date: {now}\r\nLast-Modified: {last_modified}\r\nEtag: {etag}\r\n");
+            // (`reply` adds the Date.)
+            let headers = format!("Last-Modified: {last_modified}\r\nEtag: {etag}\r\n");
             return self.reply(c, 304, &headers, b"");
         }
         let range = conditional::parse_range(range.as_deref(), t.size);
@@ -289,22 +289,6 @@ fn target(r: resolve::Resolved) -> Target {
 fn mtime(meta: &std::fs::Metadata) -> i64 {
     use std::os::unix::fs::MetadataExt;
     meta.mtime()
-}
-
-/// The `Date:` value, formatted once per second per thread.
-fn date_now() -> std::rc::Rc<str> {
-    thread_local! {
-        static DATE: std::cell::RefCell<(i64, std::rc::Rc<str>)> =
-            std::cell::RefCell::new((i64::MIN, std::rc::Rc::from("")));
-    }
-    let now = super::clock::unix_now();
-    DATE.with(|d| {
-        let mut d = d.borrow_mut();
-        if d.0 != now {
-            *d = (now, std::rc::Rc::from(conditional::http_date(now)));
-        }
-        d.1.clone()
-    })
 }
 
 fn query_string<D: Dialect>(c: &mut Connection<D>) -> Option<Vec<u8>> {

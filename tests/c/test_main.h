@@ -3,7 +3,8 @@
  * options given from argv[first_option] on, listen on argv[1] (missing:
  * "0", any free port), print "Listening on port N" (what the Rust side
  * waits for), poll until SIGTERM or SIGINT, then destroy the server
- * (which sets *server to NULL).
+ * (which sets *server to NULL). Each poll waits at most TEST_MAIN_POLL_MS
+ * (define it before the include to change it).
  */
 #ifndef TEST_MAIN_H
 #define TEST_MAIN_H
@@ -12,6 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "mongoose.h"
+
+#ifndef TEST_MAIN_POLL_MS
+#define TEST_MAIN_POLL_MS 50
+#endif
 
 static volatile sig_atomic_t s_test_main_stop;
 
@@ -40,7 +45,7 @@ static int run_test_server(struct mg_server **server, int argc, char *argv[], in
   signal(SIGINT, test_main_on_signal);
   printf("Listening on port %s\n", mg_get_option(*server, "listening_port"));
   fflush(stdout);
-  while (!s_test_main_stop) mg_poll_server(*server, 50);
+  while (!s_test_main_stop) mg_poll_server(*server, TEST_MAIN_POLL_MS);
   mg_destroy_server(server);
   return 0;
 }

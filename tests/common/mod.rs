@@ -208,6 +208,37 @@ pub fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     out
 }
 
+/// `raw` with the value of each `Date` header replaced by `D`, so whole
+/// replies can be compared (`...\r\nDate: D\r\n...`). Each replaced value
+/// must look like an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn fixed_dates(raw: &[u8]) -> Vec<u8> {
+    const NAME: &[u8] = b"\r\nDate: ";
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.windows(NAME.len()).position(|w| w == NAME) {
+        let value = &rest[at + NAME.len()..];
+        let end = value
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .unwrap_or(value.len());
+        assert!(
+            end == 29 && value[..end].ends_with(b" GMT"),
+            "not an HTTP date: {:?}",
+            String::from_utf8_lossy(&value[..end])
+        );
+        out.extend_from_slice(&rest[..at + NAME.len()]);
+        out.push(b'D');
+        rest = &value[end..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// `fixed_dates` as text.
+pub fn fixed_dates_text(raw: &[u8]) -> String {
+    String::from_utf8_lossy(&fixed_dates(raw)).into_owned()
+}
+
 pub fn shutdown_write(s: &TcpStream) {
     let _ = s.shutdown(Shutdown::Write);
 }

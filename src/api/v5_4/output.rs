@@ -17,6 +17,23 @@ fn with_conn<R>(conn: *const mg_connection, default: R, f: impl FnOnce(&mut Conn
     }
 }
 
+/// `with_conn` for the calls that queue output: notes that the handler
+/// wrote (`Connection::handler_output`).
+fn with_output<R>(
+    conn: *const mg_connection,
+    default: R,
+    f: impl FnOnce(&mut Connection) -> R,
+) -> R {
+    with_conn(conn, default, |c| {
+        let before = c.output_mark();
+        let result = f(c);
+        if c.output_mark() != before {
+            c.handler_output = true;
+        }
+        result
+    })
+}
+
 /// Bytes still queued on a connection.
 fn queued(c: &Connection) -> usize {
     c.pending_output().len()
@@ -30,7 +47,7 @@ fn queued(c: &Connection) -> usize {
 /// `conn` must be NULL or a live connection, on the IO thread.
 #[no_mangle]
 pub unsafe extern "C" fn mg_send_status(conn: *mut mg_connection, status_code: c_int) {
-    with_conn(conn, (), |c| {
+    with_output(conn, (), |c| {
         if let Some(code) = c.response.send_status(&mut c.send, status_code) {
             c.public.status_code = code;
         }
@@ -52,7 +69,7 @@ pub unsafe extern "C" fn mg_send_header(
     let (Some(name), value) = (unsafe { c_bytes(name) }, unsafe { c_bytes(value) }) else {
         return;
     };
-    with_conn(conn, (), |c| {
+    with_output(conn, (), |c| {
         let status = c.public.status_code;
         if let Some(code) =
             c.response
@@ -84,7 +101,7 @@ pub unsafe extern "C" fn mg_send_data(
     }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data.cast(), data_len.max(0) as usize) };
-    with_conn(conn, 0, |c| {
+    with_output(conn, 0, |c| {
         let status = c.public.status_code;
         if let Some(code) = c.response.send_data(&mut c.send, status, data) {
             c.public.status_code = code;
@@ -106,7 +123,7 @@ pub unsafe extern "C" fn mg_write(
 ) -> usize {
     // SAFETY: `buf` is valid for `len` bytes, as documented above.
     let data = unsafe { c_slice(buf.cast(), len.max(0) as usize) };
-    with_conn(conn, 0, |c| {
+    with_output(conn, 0, |c| {
         c.response.write_raw(&mut c.send, data);
         queued(c)
     })
@@ -132,7 +149,7 @@ pub unsafe extern "C" fn mg_websocket_write(
     }
     // SAFETY: `data` is valid for `data_len` bytes, as documented above.
     let data = unsafe { c_slice(data, data_len) };
-    with_conn(conn, 0, |c| {
+    with_output(conn, 0, |c| {
         // Frames on a connection that is not a websocket would corrupt
         // its HTTP stream: they are dropped.
         if c.stage == Stage::Websocket {

@@ -1,5 +1,6 @@
 //! HTTP/1.1: request heads, chunked request bodies, URI clean-up, status
-//! reasons and reply framing. Pure code: no sockets here.
+//! reasons and reply framing. Pure code: no sockets here (the one outside
+//! input is the clock, for `Date`).
 
 #![forbid(unsafe_code)]
 
@@ -61,6 +62,15 @@ pub fn trim_ows(s: &[u8]) -> &[u8] {
         (Some(start), Some(end)) => &s[start..=end],
         _ => &[],
     }
+}
+
+/// Appends `Date: <now>\r\n`. An origin server with a clock sends one in
+/// every 2xx, 3xx and 4xx reply (RFC 9110 6.6.1); the text is formatted
+/// once per second (`clock::http_date_now`).
+pub fn push_date_header(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"Date: ");
+    out.extend_from_slice(super::clock::http_date_now().as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends `HTTP/1.1 <code> <reason>\r\n`.

@@ -7,7 +7,8 @@
 //! started are dropped instead of landing in the body; data after the
 //! terminating chunk is dropped; HTTP/1.0 clients get an unframed body and a
 //! closed connection instead of chunked encoding they cannot read;
-//! `mg_send_status` works inside `MG_HTTP_ERROR`.
+//! `mg_send_status` works inside `MG_HTTP_ERROR`; a head the library closes
+//! carries a `Date` (RFC 9110 6.6.1) unless the handler sent one.
 
 /// Where the reply stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -35,6 +36,8 @@ pub struct Response {
     pub user_length_header: bool,
     /// The handler sent a Connection header itself.
     pub user_connection_header: bool,
+    /// The head has a `Date` (the handler's, or ours once added).
+    pub date_header_sent: bool,
     /// The request allows keep-alive.
     pub keep_alive: bool,
     pub http10: bool,
@@ -77,6 +80,12 @@ fn raw_status(head: &[u8]) -> Option<i32> {
     let line = &head[..head.windows(2).position(|w| w == b"\r\n")?];
     let code = line.strip_prefix(b"HTTP/1.")?.get(2..5)?;
     std::str::from_utf8(code).ok()?.parse().ok()
+}
+
+/// Does a raw head have a header line `name` (given as `\nlower-case:`)?
+fn declares(head: &[u8], name: &[u8]) -> bool {
+    head.windows(name.len())
+        .any(|w| w.eq_ignore_ascii_case(name))
 }
 
 /// Longest raw reply head inspected.
@@ -181,6 +190,9 @@ impl Response {
         {
             self.user_length_header = true;
         }
+        if name.eq_ignore_ascii_case(b"Date") {
+            self.date_header_sent = true;
+        }
         if name.eq_ignore_ascii_case(b"Connection") {
             self.user_connection_header = true;
             if super::has_token(value, b"close") {
@@ -192,6 +204,35 @@ impl Response {
         out.extend_from_slice(value);
         out.extend_from_slice(b"\r\n");
         new_status
+    }
+
+    /// Does the head being closed lack a `Date` we should add? Only heads
+    /// the library started or was left to end: a status line from
+    /// `mg_send_status`/`mg_send_header`/`mg_send_data`, or a raw status
+    /// line the handler did not end; not raw headers after our status
+    /// line, which may hold the handler's own `Date`.
+    fn owes_date(&self) -> bool {
+        if self.date_header_sent {
+            return false;
+        }
+        match self.framing {
+            Framing::HeadOpen => true,
+            Framing::Raw => self.raw.as_ref().is_some_and(|r| {
+                r.head_end.is_none()
+                    && r.head
+                        .as_ref()
+                        .is_some_and(|h| !h.is_empty() && !declares(h, b"\ndate:"))
+            }),
+            _ => false,
+        }
+    }
+
+    /// Adds `Date` when the head being closed owes one.
+    fn date_header(&mut self, out: &mut Vec<u8>, owed: bool) {
+        if owed {
+            super::push_date_header(out);
+            self.date_header_sent = true;
+        }
     }
 
     /// Adds `Connection: close` when the connection will not be kept.
@@ -213,6 +254,8 @@ impl Response {
             new_status = Some(code);
         }
         if matches!(self.framing, Framing::HeadOpen | Framing::Raw) {
+            let owed = self.owes_date();
+            self.date_header(out, owed);
             if self.no_body {
                 // Headers only: a 204 or 304 is complete without a body.
                 self.connection_header(out);
@@ -251,8 +294,9 @@ impl Response {
         new_status
     }
 
-    /// Ends an open head with an empty body.
-    fn end_head(&mut self, out: &mut Vec<u8>) {
+    /// Ends an open head with an empty body (`date`: add a `Date`).
+    fn end_head(&mut self, out: &mut Vec<u8>, date: bool) {
+        self.date_header(out, date);
         if !self.user_length_header && !self.no_body {
             out.extend_from_slice(b"Content-Length: 0\r\n");
         }
@@ -302,7 +346,10 @@ impl Response {
                 self.framing = Framing::Ended;
             }
             Framing::Unframed if self.head_only => self.framing = Framing::Ended,
-            Framing::HeadOpen => self.end_head(out),
+            Framing::HeadOpen => {
+                let date = self.owes_date();
+                self.end_head(out, date);
+            }
             // A raw status line (and maybe headers) the handler never
             // ended with a blank line: end it, or the client waits forever.
             Framing::Raw
@@ -311,16 +358,16 @@ impl Response {
                     .as_ref()
                     .is_some_and(|r| r.head.is_some() && r.head_end.is_none()) =>
             {
+                let date = self.owes_date();
                 let head = self.raw.take().and_then(|r| r.head).unwrap_or_default();
-                let lower = head.to_ascii_lowercase();
-                let declares = |name: &[u8]| lower.windows(name.len()).any(|w| w == name);
-                if declares(b"\ncontent-length:") || declares(b"\ntransfer-encoding:") {
+                if declares(&head, b"\ncontent-length:") || declares(&head, b"\ntransfer-encoding:")
+                {
                     // A length the handler promised and never wrote: only
                     // the close tells the client where the reply ends.
                     self.user_length_header = true;
                     self.keep_alive = false;
                 }
-                self.end_head(out);
+                self.end_head(out, date);
             }
             _ => {}
         }
@@ -332,8 +379,22 @@ impl Response {
 mod tests {
     use super::*;
 
-    fn s(v: &[u8]) -> &str {
-        std::str::from_utf8(v).unwrap()
+    /// The output as text, with the value of each `Date` header (the
+    /// current time) replaced by `D`.
+    fn s(v: &[u8]) -> String {
+        let text = std::str::from_utf8(v).unwrap();
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("Date: ") {
+            let end = at + rest[at..].find("\r\n").unwrap();
+            let value = &rest[at + 6..end];
+            assert!(value.ends_with(" GMT") && value.len() == 29, "{value:?}");
+            out.push_str(&rest[..at]);
+            out.push_str("Date: D");
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
     }
 
     #[test]
@@ -347,13 +408,16 @@ mod tests {
             r.send_data(&mut out, code, b"ignored");
             r.send_data(&mut out, code, b"");
             assert!(r.finish(&mut out), "{code} keeps the connection");
-            assert_eq!(s(&out), format!("HTTP/1.1 {line}\r\nX-A: b\r\n\r\n"));
+            assert_eq!(
+                s(&out),
+                format!("HTTP/1.1 {line}\r\nX-A: b\r\nDate: D\r\n\r\n")
+            );
             // mg_send_status alone: no Content-Length either.
             let (mut r, mut out) = (Response::default(), Vec::new());
             r.begin(true, false, false);
             r.send_status(&mut out, code);
             assert!(r.finish(&mut out));
-            assert_eq!(s(&out), format!("HTTP/1.1 {line}\r\n\r\n"));
+            assert_eq!(s(&out), format!("HTTP/1.1 {line}\r\nDate: D\r\n\r\n"));
         }
         // Other statuses keep their framing.
         let (mut r, mut out) = (Response::default(), Vec::new());
@@ -362,7 +426,7 @@ mod tests {
         r.send_data(&mut out, 200, b"");
         assert_eq!(
             s(&out),
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
         );
     }
 
@@ -374,7 +438,7 @@ mod tests {
         r.write_raw(&mut out, b"HTTP/1.1 204 No Content\r\n");
         r.send_data(&mut out, 0, b"x");
         assert!(r.finish(&mut out));
-        assert_eq!(s(&out), "HTTP/1.1 204 No Content\r\n\r\n");
+        assert_eq!(s(&out), "HTTP/1.1 204 No Content\r\nDate: D\r\n\r\n");
         // A raw status line plus an API header, never ended by the
         // handler: the head is ended for it.
         let (mut r, mut out) = (Response::default(), Vec::new());
@@ -384,7 +448,7 @@ mod tests {
         assert!(r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 200 OK\r\nX-A: b\r\nContent-Length: 0\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nX-A: b\r\nDate: D\r\nContent-Length: 0\r\n\r\n"
         );
         // ... and when the raw head promised a length it never sent, the
         // connection closes so the client sees where the reply ends.
@@ -394,7 +458,7 @@ mod tests {
         assert!(!r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: D\r\nConnection: close\r\n\r\n"
         );
         // A complete raw reply is left alone.
         let (mut r, mut out) = (Response::default(), Vec::new());
@@ -413,7 +477,7 @@ mod tests {
         assert!(r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nE\r\nHello [/hello]\r\n0\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\nE\r\nHello [/hello]\r\n0\r\n\r\n"
         );
     }
 
@@ -428,7 +492,7 @@ mod tests {
         r.finish(&mut out);
         assert_eq!(
             s(&out),
-            "HTTP/1.1 201 Created\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+            "HTTP/1.1 201 Created\r\nX-A: b\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
         );
     }
 
@@ -455,7 +519,7 @@ mod tests {
         assert!(!r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 202 Accepted\r\nX: y\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 202 Accepted\r\nX: y\r\nDate: D\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
         // A 204 must not carry Content-Length (RFC 9110 8.6).
         let mut r = Response::default();
@@ -465,7 +529,7 @@ mod tests {
         assert!(!r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 204 No Content\r\nDate: D\r\nConnection: close\r\n\r\n"
         );
     }
 
@@ -479,7 +543,7 @@ mod tests {
         assert!(r.finish(&mut out));
         assert_eq!(
             s(&out),
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n"
         );
     }
 
@@ -490,7 +554,10 @@ mod tests {
         let mut out = Vec::new();
         r.send_data(&mut out, 0, b"hi");
         assert!(!r.finish(&mut out));
-        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhi");
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nDate: D\r\nConnection: close\r\n\r\nhi"
+        );
     }
 
     #[test]
@@ -539,5 +606,46 @@ mod tests {
             None,
             "no status line after raw output"
         );
+    }
+
+    #[test]
+    fn date_is_added_once_unless_the_handler_sent_one() {
+        // The handler's own Date is kept and ours not added.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.send_header(&mut out, 0, b"date", b"Sun, 06 Nov 1994 08:49:37 GMT");
+        r.send_data(&mut out, 200, b"x");
+        r.send_data(&mut out, 200, b"y");
+        assert!(r.finish(&mut out));
+        assert_eq!(
+            s(&out).matches("Date: ").count() + s(&out).matches("date: ").count(),
+            1
+        );
+        assert!(s(&out).contains("date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"));
+        // A raw head with its own Date, ended by the library: not added.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(
+            &mut out,
+            b"HTTP/1.1 200 OK\r\nDATE: Sun, 06 Nov 1994 08:49:37 GMT\r\n",
+        );
+        assert!(r.finish(&mut out));
+        assert_eq!(
+            s(&out),
+            "HTTP/1.1 200 OK\r\nDATE: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n"
+        );
+        // Raw headers after our status line may hold a Date: none added.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.send_status(&mut out, 200);
+        r.write_raw(&mut out, b"Content-Length: 0\r\n\r\n");
+        assert!(r.finish(&mut out));
+        assert_eq!(s(&out), "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        // A fully raw reply is left alone.
+        let (mut r, mut out) = (Response::default(), Vec::new());
+        r.begin(true, false, false);
+        r.write_raw(&mut out, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        assert!(r.finish(&mut out));
+        assert!(!s(&out).contains("Date"));
     }
 }
