@@ -190,7 +190,7 @@ impl<D: Dialect> Server<D> {
             .or_else(|| mime::builtin_mime_type(path_bytes).map(str::to_owned))
             .unwrap_or_else(|| "text/plain".to_owned());
         let etag = conditional::etag(t.mtime, t.size);
-        let last_modified = conditional::http_date(t.mtime);
+        let last_modified = crate::core::http::date::http_date(t.mtime);
         let now = super::clock::http_date_now();
 
         let (inm, ims, range) = c.with(|c| {

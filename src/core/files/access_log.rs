@@ -11,7 +11,7 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::conditional::utc;
+use crate::core::http::date::utc;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 

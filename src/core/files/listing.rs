@@ -14,8 +14,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
-use super::conditional::utc;
 use super::hidden::is_hidden;
+use crate::core::http::date::utc;
 use crate::core::util::url::url_encode;
 
 /// One directory entry.

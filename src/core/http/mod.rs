@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chunked;
+pub mod date;
 pub mod path;
 pub mod request;
 pub mod response;
