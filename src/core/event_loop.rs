@@ -223,15 +223,18 @@ impl Server {
 
     fn accept_connections(&self, listener: i32) {
         let max_conns = self.options.borrow().number(Opt::MaxConnections) as usize;
+        if self.spare_fd.get() < 0 {
+            // Taken now, while descriptors are free (or again after a
+            // shortage), for the day they run out.
+            self.spare_fd.set(sys::open_spare().unwrap_or(-1));
+        }
         for _ in 0..MAX_ACCEPTS_PER_POLL {
             match sys::accept(listener) {
                 Ok((fd, peer)) => {
                     if fd >= FD_SETSIZE || self.connection_count() >= max_conns {
                         // Refused cleanly: a descriptor >= FD_SETSIZE can
                         // never enter an fd_set.
-                        let _ = sys::send(fd, REFUSAL);
-                        sys::shutdown_write(fd);
-                        sys::close(fd);
+                        refuse(fd);
                         continue;
                     }
                     let _ = sys::set_nodelay(fd);
@@ -251,15 +254,25 @@ impl Server {
                     self.read_and_process(c);
                 }
                 Err(e) => {
-                    match e.raw_os_error() {
+                    let mut error = e.raw_os_error();
+                    if matches!(error, Some(libc::EMFILE) | Some(libc::ENFILE)) {
+                        // Out of descriptors: answer the waiting connection
+                        // with the spare one rather than leave it hanging.
+                        match self.refuse_with_spare(listener) {
+                            Ok(()) => continue,
+                            Err(e) => error = e.raw_os_error(),
+                        }
+                    }
+                    match error {
                         Some(libc::EINTR) | Some(libc::ECONNABORTED) | Some(libc::EPROTO) => {
                             continue
                         }
                         Some(libc::EAGAIN) => {}
                         _ => {
-                            // EMFILE, ENFILE, ENOBUFS, ENOMEM or a broken
-                            // listener: back off instead of spinning on a
-                            // listener that stays readable.
+                            // No spare descriptor (another thread took it),
+                            // ENOBUFS, ENOMEM or a broken listener: back off
+                            // instead of spinning on a listener that stays
+                            // readable.
                             self.accept_paused_until
                                 .set(Some(Instant::now() + ACCEPT_BACKOFF));
                         }
@@ -268,6 +281,24 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// Out of descriptors: frees the spare one, accepts the next waiting
+    /// connection on it, answers `503` and closes it, then takes the spare
+    /// back (the classic trick; without it the connection would wait in
+    /// the accept queue, unanswered, until descriptors free up).
+    fn refuse_with_spare(&self, listener: i32) -> io::Result<()> {
+        let spare = self.spare_fd.replace(-1);
+        if spare < 0 {
+            return Err(io::Error::from_raw_os_error(libc::EMFILE));
+        }
+        sys::close(spare);
+        let accepted = sys::accept(listener);
+        if let Ok((fd, _)) = accepted {
+            refuse(fd);
+        }
+        self.spare_fd.set(sys::open_spare().unwrap_or(-1));
+        accepted.map(|_| ())
     }
 
     /// The size limits that decide how much a connection may buffer.
@@ -532,6 +563,22 @@ impl Server {
         }
         true
     }
+}
+
+/// Answers a connection we will not serve `503` and closes it. What the
+/// client has already sent (its request, usually) is read and dropped
+/// before the close, so that the close does not turn into a reset that
+/// destroys the answer.
+fn refuse(fd: i32) {
+    let _ = sys::send(fd, REFUSAL);
+    sys::shutdown_write(fd);
+    let mut scratch = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
+    for _ in 0..16 {
+        if !matches!(sys::recv(fd, &mut scratch), Ok(n) if n > 0) {
+            break;
+        }
+    }
+    sys::close(fd);
 }
 
 /// Writes buffered output, then the file body, until the socket would
