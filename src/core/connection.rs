@@ -91,6 +91,18 @@ pub struct Connection {
     pub reply_delivered: bool,
     /// Buffered input waits to be processed (see `Server::process_pending`).
     pub input_pending: bool,
+    /// Bytes read from the socket so far (for the transfer rate).
+    pub input_received: u64,
+    /// Start of the current transfer-rate window (see `in_transit`).
+    pub transfer_mark: Option<TransferMark>,
+}
+
+/// Where a transfer-rate window started: when, and how many bytes the
+/// connection had moved (`input_received + output_sent`) by then.
+#[derive(Clone, Copy, Debug)]
+pub struct TransferMark {
+    pub since: Instant,
+    pub moved: u64,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -152,6 +164,8 @@ impl Connection {
             reply_head_parsed: false,
             reply_delivered: false,
             input_pending: false,
+            input_received: 0,
+            transfer_mark: None,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);
@@ -219,6 +233,25 @@ impl Connection {
     pub fn needs_flush(&self) -> bool {
         self.has_pending_output()
             || (self.stage == Stage::Closing && self.linger_until.is_none() && !self.close_now)
+    }
+
+    /// Is a transfer under way that the peer must keep moving at
+    /// `min_transfer_rate`: a request body, an incoming websocket message
+    /// (part of a frame buffered, or a fragmented message begun), or output
+    /// waiting to be sent? (A request head has `request_timeout_ms`; a
+    /// websocket between messages, or a request the handler keeps open
+    /// with nothing to send, may be quiet.)
+    pub fn in_transit(&self) -> bool {
+        match self.stage {
+            Stage::Connecting => false,
+            Stage::Body => true,
+            Stage::Websocket => {
+                self.has_pending_output()
+                    || !self.recv.is_empty()
+                    || self.ws.as_ref().is_some_and(|w| w.message_opcode.is_some())
+            }
+            _ => self.has_pending_output(),
+        }
     }
 
     /// Between requests, with nothing received or queued.

@@ -4,11 +4,12 @@
 //! the sweep that closes what must be closed.
 
 use super::clock;
-use super::connection::{ConnPtr, Connection, Stage};
+use super::connection::{ConnPtr, Connection, Stage, TransferMark};
 use super::options::Opt;
 use super::server::Server;
 use super::sys::{self, FdSet, FD_SETSIZE};
 use super::wakeup::Message;
+use super::websocket as ws;
 use crate::ffi::types::mg_event;
 use std::io;
 use std::os::unix::io::AsRawFd;
@@ -372,6 +373,7 @@ impl Server {
                 Ok(n) => {
                     budget -= n;
                     got = true;
+                    c.input_received += n as u64;
                     c.last_io = clock::now();
                     if c.head_started.is_none() && c.stage == Stage::Head {
                         c.head_started = Some(c.last_io);
@@ -472,19 +474,33 @@ impl Server {
     }
 
     fn check_timeouts(&self, c: ConnPtr, now: Instant) {
-        let (request_timeout, idle_timeout) = {
+        let (request_timeout, idle_timeout, min_rate) = {
             let o = self.options.borrow();
             (
                 Duration::from_millis(o.number(Opt::RequestTimeoutMs)),
                 Duration::from_millis(o.number(Opt::IdleTimeoutMs)),
+                o.number(Opt::MinTransferRate),
             )
         };
-        let timed_out = c.with(|c| {
+        let expired = c.with(|c| {
             if let Some(until) = c.linger_until {
                 if now >= until {
                     c.close_now = true;
                 }
-                return false;
+                return Expired::No;
+            }
+            if too_slow(c, now, request_timeout, min_rate) {
+                c.transfer_mark = None;
+                return match c.stage {
+                    Stage::Body => Expired::Request,
+                    Stage::Websocket if !c.has_pending_output() => Expired::Message,
+                    // A reader too slow for its reply (a websocket's
+                    // included: a CLOSE frame would wait behind the rest).
+                    _ => {
+                        c.close_now = true;
+                        Expired::No
+                    }
+                };
             }
             let idle = now.saturating_duration_since(c.last_io);
             if c.has_pending_output() {
@@ -493,9 +509,9 @@ impl Server {
                 if idle >= idle_timeout {
                     c.close_now = true;
                 }
-                return false;
+                return Expired::No;
             }
-            match c.stage {
+            let request_expired = match c.stage {
                 Stage::Head if c.recv.is_empty() => {
                     if idle >= idle_timeout {
                         c.close_now = true;
@@ -522,10 +538,17 @@ impl Server {
                     false
                 }
                 Stage::Handling | Stage::Closing | Stage::Connecting | Stage::Reply => false,
+            };
+            if request_expired {
+                Expired::Request
+            } else {
+                Expired::No
             }
         });
-        if timed_out {
-            self.protocol_error(c, 408);
+        match expired {
+            Expired::No => {}
+            Expired::Request => self.protocol_error(c, 408),
+            Expired::Message => c.with(|c| self.fail_websocket(c, ws::CLOSE_POLICY)),
         }
     }
 
@@ -563,6 +586,41 @@ impl Server {
         }
         true
     }
+}
+
+/// What `check_timeouts` found.
+enum Expired {
+    No,
+    /// The request head or body is late: 408.
+    Request,
+    /// An incoming websocket message moves too slowly: close with 1008.
+    Message,
+}
+
+/// Is a transfer in progress on `c` (see `Connection::in_transit`) moving
+/// slower than `min_rate` bytes a second? Measured over windows of at
+/// least `window` (`request_timeout_ms`): each must see `min_rate` bytes
+/// per second of it moved, in or out. Nothing is checked before the first
+/// window ends, and a burst in one window buys nothing in the next.
+fn too_slow(c: &mut Connection, now: Instant, window: Duration, min_rate: u64) -> bool {
+    if min_rate == 0 || window.is_zero() || !c.in_transit() {
+        c.transfer_mark = None;
+        return false;
+    }
+    let moved = c.input_received + c.output_sent;
+    let mark = *c
+        .transfer_mark
+        .get_or_insert(TransferMark { since: now, moved });
+    let elapsed = now.saturating_duration_since(mark.since);
+    if elapsed < window {
+        return false;
+    }
+    let needed = (u128::from(min_rate) * elapsed.as_millis() / 1000) as u64;
+    if moved - mark.moved < needed {
+        return true;
+    }
+    c.transfer_mark = Some(TransferMark { since: now, moved });
+    false
 }
 
 /// Answers a connection we will not serve `503` and closes it. What the

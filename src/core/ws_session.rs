@@ -133,6 +133,11 @@ impl Server {
     pub fn close_websocket(&self, c: &mut Connection) {
         fail(c, ws::CLOSE_NORMAL);
     }
+
+    /// Ends a websocket with a CLOSE frame carrying `code`.
+    pub fn fail_websocket(&self, c: &mut Connection, code: u16) {
+        fail(c, code);
+    }
 }
 
 fn check_handshake(c: &Connection) -> Result<(), HandshakeError> {
