@@ -1,9 +1,13 @@
-//! Server-wide limits against slow and greedy clients (issue 16, defect
-//! 1), over loopback against tests/c/test_server.c and
-//! tests/c/ws_test_server.c: a request body, a reply and an incoming
-//! websocket message must move at least `min_transfer_rate` bytes a
-//! second, measured over each `request_timeout_ms`: trickling clients are
-//! cut, honest large transfers are not.
+//! Server-wide limits against slow and greedy clients (issue 16, defects 1
+//! and 2), over loopback against tests/c/test_server.c and
+//! tests/c/ws_test_server.c:
+//!
+//! - a request body, a reply and an incoming websocket message must move
+//!   at least `min_transfer_rate` bytes a second, measured over each
+//!   `request_timeout_ms`: trickling clients are cut, honest large
+//!   transfers are not;
+//! - `max_buffered_input_size` bounds the request bodies and websocket
+//!   messages that all connections buffer together.
 //!
 //! Running out of descriptors (defect 3) is tested in tests/event_loop.rs.
 
@@ -30,6 +34,15 @@ fn drain_nonblocking(s: &mut TcpStream, got: &mut Vec<u8>) -> bool {
             Err(e) => panic!("read: {e}"),
         }
     }
+}
+
+fn vm_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
 }
 
 /// `closes=N` of test_server's /stats, asked on `s` (kept alive).
@@ -345,4 +358,149 @@ fn trickled_websocket_messages_are_closed_with_1008() {
     idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     idle.write_all(&frame(0x81, b"still here")).unwrap();
     assert_eq!(read_frame(&mut idle), (0x81, b"still here".to_vec()));
+}
+
+// ---------------------------------------------------------------------------
+// Defect 2: the server-wide budget for buffered input.
+
+const BUDGET: usize = 4 << 20;
+
+/// Sends a 1.5 MiB fragment (no FIN) and a PING: a PONG means the fragment
+/// is held; otherwise returns the close code.
+fn hold_fragment(s: &mut TcpStream) -> Result<(), u16> {
+    let mut bytes = frame(0x02, &vec![b'h'; 3 << 19]);
+    bytes.extend(frame(0x89, b"p"));
+    // The server may refuse before reading everything.
+    let _ = s.write_all(&bytes);
+    match read_frame(s) {
+        (0x8a, payload) if payload == b"p" => Ok(()),
+        (0x88, payload) => Err(u16::from_be_bytes([payload[0], payload[1]])),
+        (first, _) => panic!("unexpected frame {first:#04x}"),
+    }
+}
+
+#[test]
+fn websocket_messages_over_the_server_budget_get_1009() {
+    let srv = ws_server(&[&format!("max_buffered_input_size={BUDGET}")]);
+    let base = vm_rss_kb(srv.pid());
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..5 {
+        let mut s = ws_open(srv.port);
+        match hold_fragment(&mut s) {
+            Ok(()) => held.push(s),
+            Err(code) => {
+                assert_eq!(code, 1009);
+                assert!(read_to_close(&mut s).is_empty());
+                refused += 1;
+            }
+        }
+    }
+    // 4 MiB hold two 1.5 MiB fragments, not three.
+    assert_eq!((held.len(), refused), (2, 3));
+
+    // A held message completes normally and gives its share back.
+    let mut first = held.remove(0);
+    first.write_all(&frame(0x80, b"end")).unwrap();
+    let (op, payload) = read_frame(&mut first);
+    assert_eq!((op, payload.len()), (0x82, (3 << 19) + 3));
+    let mut again = ws_open(srv.port);
+    assert_eq!(hold_fragment(&mut again), Ok(()));
+
+    // Everything closed: the memory goes back.
+    drop((first, again, held));
+    std::thread::sleep(Duration::from_millis(500));
+    let after = vm_rss_kb(srv.pid());
+    assert!(
+        after < base + 2048,
+        "RSS {base} kB before, {after} kB after closing"
+    );
+    let mut s = ws_open(srv.port);
+    assert_eq!(hold_fragment(&mut s), Ok(()));
+}
+
+#[test]
+fn http_bodies_over_the_server_budget_get_503() {
+    let srv = start_test_server(&[&format!("max_buffered_input_size={BUDGET}")]);
+    let base = vm_rss_kb(srv.pid());
+    budget_round(&srv);
+    let first = vm_rss_kb(srv.pid());
+    // The memory of refused and finished bodies goes back: a second round
+    // does not add to it (what stays resident is the allocator's cache,
+    // bounded by the budget).
+    budget_round(&srv);
+    let second = vm_rss_kb(srv.pid());
+    assert!(
+        first < base + 3 * (BUDGET as u64 >> 10) && second < first + 512,
+        "RSS {base} kB at start, {first} kB after one round, {second} kB after two"
+    );
+}
+
+/// One upload holds most of the budget; others are refused until it ends.
+fn budget_round(srv: &Server) {
+    // It holds 2.5 MiB of its 3 MiB body.
+    let mut a = srv.connect();
+    a.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3145728\r\n\r\n")
+        .unwrap();
+    a.write_all(&vec![b'a'; 5 << 19]).unwrap();
+
+    // A 2 MiB body does not fit beside it: refused from its head. (Until
+    // the server has read all of A, it may still fit: ask until it no
+    // longer does.)
+    let t0 = Instant::now();
+    let refusal = loop {
+        let mut b = srv.connect();
+        b.write_all(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2097152\r\n\r\n",
+        )
+        .unwrap();
+        let r = read_response(&mut b);
+        if r.status != 100 {
+            assert!(is_closed(&mut b, Duration::from_secs(5)));
+            break r;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "2 MiB body still admitted beside 2.5 MiB held, with a 4 MiB budget"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(refusal.status, 503);
+    assert_eq!(refusal.header("Connection"), Some("close"));
+
+    // A chunked body is refused once it crosses the budget.
+    let mut c = srv.connect();
+    let mut w = c.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ =
+            w.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let chunk = format!("{:x}\r\n{}\r\n", 1 << 16, "c".repeat(1 << 16));
+        for _ in 0..64 {
+            if w.write_all(chunk.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(read_response(&mut c).status, 503);
+    assert!(is_closed(&mut c, Duration::from_secs(5)));
+    writer.join().unwrap();
+
+    // The held upload completes.
+    a.write_all(&vec![b'a'; 1 << 19]).unwrap();
+    let r = read_response(&mut a);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("content_len=3145728\n"));
+
+    // Its share is back: a 3.5 MiB body now fits.
+    let mut d = srv.connect();
+    d.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3670016\r\n\r\n")
+        .unwrap();
+    d.write_all(&vec![b'd'; 7 << 19]).unwrap();
+    let r = read_response(&mut d);
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("content_len=3670016\n"));
+
+    drop((a, d));
+    std::thread::sleep(Duration::from_millis(500));
 }

@@ -95,6 +95,9 @@ pub struct Connection {
     pub input_received: u64,
     /// Start of the current transfer-rate window (see `in_transit`).
     pub transfer_mark: Option<TransferMark>,
+    /// Bytes of input this connection is counted for in the server's
+    /// `buffered_input` (see `Server::recharge`).
+    pub input_charge: usize,
 }
 
 /// Where a transfer-rate window started: when, and how many bytes the
@@ -166,6 +169,7 @@ impl Connection {
             input_pending: false,
             input_received: 0,
             transfer_mark: None,
+            input_charge: 0,
         });
         if let Some(a) = peer {
             write_ip(&mut c.public.remote_ip, &a);
@@ -252,6 +256,12 @@ impl Connection {
             }
             _ => self.has_pending_output(),
         }
+    }
+
+    /// Bytes of input held in memory: the receive buffer and a websocket
+    /// message being reassembled.
+    pub fn input_held(&self) -> usize {
+        self.recv.len() + self.ws.as_ref().map_or(0, |w| w.message.len())
     }
 
     /// Between requests, with nothing received or queued.

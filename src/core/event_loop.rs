@@ -302,6 +302,27 @@ impl Server {
         accepted.map(|_| ())
     }
 
+    /// Brings the server's count of buffered input up to date with what
+    /// `c` holds now. Called after every read and its processing (input
+    /// only grows there), on every timer check and when `c` is freed.
+    pub fn recharge(&self, c: &mut Connection) {
+        let held = if c.close_now { 0 } else { c.input_held() };
+        let total = self.buffered_input.get().saturating_sub(c.input_charge) + held;
+        self.buffered_input.set(total);
+        c.input_charge = held;
+    }
+
+    /// How many bytes of input `c` may hold in all before the server's
+    /// buffered input would exceed `max_buffered_input_size`, given what
+    /// the other connections hold.
+    pub fn input_room(&self, c: &Connection) -> usize {
+        let budget = self.options.borrow().number(Opt::MaxBufferedInputSize);
+        let others = self.buffered_input.get().saturating_sub(c.input_charge);
+        usize::try_from(budget)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(others)
+    }
+
     /// The size limits that decide how much a connection may buffer.
     fn read_limits(&self) -> ReadLimits {
         let options = self.options.borrow();
@@ -318,12 +339,16 @@ impl Server {
     pub fn read_and_process(&self, c: ConnPtr) {
         let (got_data, reply_closed) = c.with(|c| {
             let got = self.read_socket(c);
+            // What was read counts against the server's budget before the
+            // lifecycle decides whether the body or message may grow.
+            self.recharge(c);
             (got, c.peer_closed && c.stage == Stage::Reply)
         });
         if got_data || reply_closed {
             self.process_input(c);
         }
         c.with(|c| {
+            self.recharge(c);
             if c.peer_closed && !c.close_now {
                 match c.stage {
                     // Nothing more can arrive: finish what is queued, then close.
@@ -483,6 +508,9 @@ impl Server {
             )
         };
         let expired = c.with(|c| {
+            // Buffers shrink outside reads (a request ends, a message is
+            // delivered): give the difference back to the budget.
+            self.recharge(c);
             if let Some(until) = c.linger_until {
                 if now >= until {
                     c.close_now = true;
@@ -574,6 +602,7 @@ impl Server {
         self.remove_connections(&doomed);
         for c in doomed {
             c.with(|c| {
+                self.recharge(c); // (0: close_now is set)
                 sys::close(c.fd);
                 c.send.clear();
                 c.send_pos = 0;

@@ -57,6 +57,7 @@ option_table! {
     WebsocketMaxMessageSize = c"websocket_max_message_size", Some(c"16777216");
     WebsocketPingIntervalMs = c"websocket_ping_interval_ms", Some(c"30000");
     MinTransferRate = c"min_transfer_rate", Some(c"1024");
+    MaxBufferedInputSize = c"max_buffered_input_size", Some(c"268435456");
 }
 
 /// Options whose value must be a non-negative decimal number.
@@ -69,6 +70,7 @@ const NUMERIC: &[Opt] = &[
     Opt::WebsocketMaxMessageSize,
     Opt::WebsocketPingIntervalMs,
     Opt::MinTransferRate,
+    Opt::MaxBufferedInputSize,
 ];
 
 impl Opt {

@@ -43,6 +43,9 @@ pub struct Server {
     /// out of descriptors the server can still accept a connection to
     /// answer it 503 (see `Server::accept_connections`).
     pub spare_fd: Cell<RawFd>,
+    /// Input bytes buffered by all connections together, as last counted
+    /// (`Server::recharge`), against `max_buffered_input_size`.
+    pub buffered_input: Cell<usize>,
     /// When the timers are next due for a check (None: at the next poll).
     pub next_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
@@ -76,6 +79,7 @@ impl Server {
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
             spare_fd: Cell::new(-1),
+            buffered_input: Cell::new(0),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
             read_buf: Cell::new(Vec::new()),

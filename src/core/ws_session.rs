@@ -92,7 +92,7 @@ impl Server {
     pub fn process_frames(&self, c: ConnPtr) {
         let max = self.options.borrow().number(Opt::WebsocketMaxMessageSize);
         loop {
-            match c.with(|c| next_frame(c, max)) {
+            match c.with(|c| next_frame(c, max, self.input_room(c))) {
                 FrameStep::Wait | FrameStep::Closed => return,
                 FrameStep::Continue => {}
                 FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
@@ -167,7 +167,9 @@ fn fail(c: &mut Connection, code: u16) {
 }
 
 /// Parses the next frame; prepares `content` when a message is ready.
-fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
+/// `max` is the largest message; `room` how much input the connection may
+/// hold under the server's `max_buffered_input_size`.
+fn next_frame(c: &mut Connection, max: u64, room: usize) -> FrameStep {
     if c.stage != Stage::Websocket {
         return FrameStep::Wait;
     }
@@ -195,6 +197,14 @@ fn next_frame(c: &mut Connection, max: u64) -> FrameStep {
             {
                 return FrameStep::Fail(ws::CLOSE_TOO_BIG);
             }
+        }
+    }
+    // Nor may a data frame take the server's buffered input over its
+    // budget: it would be held whole (and added to the message so far).
+    if opcode & 0x08 == 0 {
+        let message = c.ws.as_ref().map_or(0, |state| state.message.len());
+        if message.saturating_add(frame_len) > room {
+            return FrameStep::Fail(ws::CLOSE_TOO_BIG);
         }
     }
     if c.recv.len() < frame_len {
