@@ -59,6 +59,8 @@ enum {
 
 #define CLOSE_INVALID_DATA 1007
 
+#define CLOSE_POLICY 1008
+
 #define CLOSE_TOO_BIG 1009
 
 /*

@@ -102,6 +102,21 @@ pub struct Connection<D: Dialect> {
     /// MG_MORE, wakeup and iteration callbacks, MG_CONNECT/MG_REPLY): the
     /// next `select()` must not sleep (see `Server::poll`, `Server::call`).
     pub handler_output: bool,
+    /// Bytes read from the socket so far (for the transfer rate).
+    pub input_received: u64,
+    /// Start of the current transfer-rate window (see `in_transit`).
+    pub transfer_mark: Option<TransferMark>,
+    /// Bytes of input this connection is counted for in the server's
+    /// `buffered_input` (see `Server::recharge`).
+    pub input_charge: usize,
+}
+
+/// Where a transfer-rate window started: when, and how many bytes the
+/// connection had moved (`input_received + output_sent`) by then.
+#[derive(Clone, Copy, Debug)]
+pub struct TransferMark {
+    pub since: Instant,
+    pub moved: u64,
 }
 
 /// A file (or a range of it) streamed as a reply body, straight from the
@@ -166,6 +181,9 @@ impl<D: Dialect> Connection<D> {
             reply_delivered: false,
             input_pending: false,
             handler_output: false,
+            input_received: 0,
+            transfer_mark: None,
+            input_charge: 0,
         });
         D::set_addresses(&mut c.public, peer, local);
         c
@@ -250,6 +268,31 @@ impl<D: Dialect> Connection<D> {
     pub fn needs_flush(&self) -> bool {
         self.has_pending_output()
             || (self.stage == Stage::Closing && self.linger_until.is_none() && !self.close_now)
+    }
+
+    /// Is a transfer under way that the peer must keep moving at
+    /// `min_transfer_rate`: a request body, an incoming websocket message
+    /// (part of a frame buffered, or a fragmented message begun), or output
+    /// waiting to be sent? (A request head has `request_timeout_ms`; a
+    /// websocket between messages, or a request the handler keeps open
+    /// with nothing to send, may be quiet.)
+    pub fn in_transit(&self) -> bool {
+        match self.stage {
+            Stage::Connecting => false,
+            Stage::Body => true,
+            Stage::Websocket => {
+                self.has_pending_output()
+                    || !self.recv.is_empty()
+                    || self.ws.as_ref().is_some_and(|w| w.message_opcode.is_some())
+            }
+            _ => self.has_pending_output(),
+        }
+    }
+
+    /// Bytes of input held in memory: the receive buffer and a websocket
+    /// message being reassembled.
+    pub fn input_held(&self) -> usize {
+        self.recv.len() + self.ws.as_ref().map_or(0, |w| w.message.len())
     }
 
     /// Between requests, with nothing received or queued.

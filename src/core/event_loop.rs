@@ -4,12 +4,13 @@
 //! the sweep that closes what must be closed.
 
 use super::clock;
-use super::connection::{ConnPtr, Connection, Stage};
+use super::connection::{ConnPtr, Connection, Stage, TransferMark};
 use super::dialect::{Answer, Dialect, Event};
 use super::options::Opt;
 use super::server::Server;
 use super::sys::{self, FdSet, FD_SETSIZE};
 use super::wakeup::Message;
+use super::websocket as ws;
 use std::io;
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
@@ -234,15 +235,18 @@ impl<D: Dialect> Server<D> {
 
     fn accept_connections(&self, listener: i32) {
         let max_conns = self.options.borrow().number(Opt::MaxConnections) as usize;
+        if self.spare_fd.get() < 0 {
+            // Taken now, while descriptors are free (or again after a
+            // shortage), for the day they run out.
+            self.spare_fd.set(sys::open_spare().unwrap_or(-1));
+        }
         for _ in 0..MAX_ACCEPTS_PER_POLL {
             match sys::accept(listener) {
                 Ok((fd, peer)) => {
                     if fd >= FD_SETSIZE || self.connection_count() >= max_conns {
                         // Refused cleanly: a descriptor >= FD_SETSIZE can
                         // never enter an fd_set.
-                        let _ = sys::send(fd, REFUSAL);
-                        sys::shutdown_write(fd);
-                        sys::close(fd);
+                        refuse(fd);
                         continue;
                     }
                     let _ = sys::set_nodelay(fd);
@@ -262,15 +266,25 @@ impl<D: Dialect> Server<D> {
                     self.read_and_process(c);
                 }
                 Err(e) => {
-                    match e.raw_os_error() {
+                    let mut error = e.raw_os_error();
+                    if matches!(error, Some(libc::EMFILE) | Some(libc::ENFILE)) {
+                        // Out of descriptors: answer the waiting connection
+                        // with the spare one rather than leave it hanging.
+                        match self.refuse_with_spare(listener) {
+                            Ok(()) => continue,
+                            Err(e) => error = e.raw_os_error(),
+                        }
+                    }
+                    match error {
                         Some(libc::EINTR) | Some(libc::ECONNABORTED) | Some(libc::EPROTO) => {
                             continue
                         }
                         Some(libc::EAGAIN) => {}
                         _ => {
-                            // EMFILE, ENFILE, ENOBUFS, ENOMEM or a broken
-                            // listener: back off instead of spinning on a
-                            // listener that stays readable.
+                            // No spare descriptor (another thread took it),
+                            // ENOBUFS, ENOMEM or a broken listener: back off
+                            // instead of spinning on a listener that stays
+                            // readable.
                             self.accept_paused_until
                                 .set(Some(Instant::now() + ACCEPT_BACKOFF));
                         }
@@ -279,6 +293,45 @@ impl<D: Dialect> Server<D> {
                 }
             }
         }
+    }
+
+    /// Out of descriptors: frees the spare one, accepts the next waiting
+    /// connection on it, answers `503` and closes it, then takes the spare
+    /// back (the classic trick; without it the connection would wait in
+    /// the accept queue, unanswered, until descriptors free up).
+    fn refuse_with_spare(&self, listener: i32) -> io::Result<()> {
+        let spare = self.spare_fd.replace(-1);
+        if spare < 0 {
+            return Err(io::Error::from_raw_os_error(libc::EMFILE));
+        }
+        sys::close(spare);
+        let accepted = sys::accept(listener);
+        if let Ok((fd, _)) = accepted {
+            refuse(fd);
+        }
+        self.spare_fd.set(sys::open_spare().unwrap_or(-1));
+        accepted.map(|_| ())
+    }
+
+    /// Brings the server's count of buffered input up to date with what
+    /// `c` holds now. Called after every read and its processing (input
+    /// only grows there), on every timer check and when `c` is freed.
+    pub fn recharge(&self, c: &mut Connection<D>) {
+        let held = if c.close_now { 0 } else { c.input_held() };
+        let total = self.buffered_input.get().saturating_sub(c.input_charge) + held;
+        self.buffered_input.set(total);
+        c.input_charge = held;
+    }
+
+    /// How many bytes of input `c` may hold in all before the server's
+    /// buffered input would exceed `max_buffered_input_size`, given what
+    /// the other connections hold.
+    pub fn input_room(&self, c: &Connection<D>) -> usize {
+        let budget = self.options.borrow().number(Opt::MaxBufferedInputSize);
+        let others = self.buffered_input.get().saturating_sub(c.input_charge);
+        usize::try_from(budget)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(others)
     }
 
     /// The size limits that decide how much a connection may buffer.
@@ -297,12 +350,16 @@ impl<D: Dialect> Server<D> {
     pub fn read_and_process(&self, c: ConnPtr<D>) {
         let (got_data, reply_closed) = c.with(|c| {
             let got = self.read_socket(c);
+            // What was read counts against the server's budget before the
+            // lifecycle decides whether the body or message may grow.
+            self.recharge(c);
             (got, c.peer_closed && c.stage == Stage::Reply)
         });
         if got_data || reply_closed {
             self.process_input(c);
         }
         c.with(|c| {
+            self.recharge(c);
             if c.peer_closed && !c.close_now {
                 match c.stage {
                     // Nothing more can arrive: finish what is queued, then close.
@@ -352,6 +409,7 @@ impl<D: Dialect> Server<D> {
                 Ok(n) => {
                     budget -= n;
                     got = true;
+                    c.input_received += n as u64;
                     c.last_io = clock::now();
                     if c.head_started.is_none() && c.stage == Stage::Head {
                         c.head_started = Some(c.last_io);
@@ -452,19 +510,36 @@ impl<D: Dialect> Server<D> {
     }
 
     fn check_timeouts(&self, c: ConnPtr<D>, now: Instant) {
-        let (request_timeout, idle_timeout) = {
+        let (request_timeout, idle_timeout, min_rate) = {
             let o = self.options.borrow();
             (
                 Duration::from_millis(o.number(Opt::RequestTimeoutMs)),
                 Duration::from_millis(o.number(Opt::IdleTimeoutMs)),
+                o.number(Opt::MinTransferRate),
             )
         };
-        let timed_out = c.with(|c| {
+        let expired = c.with(|c| {
+            // Buffers shrink outside reads (a request ends, a message is
+            // delivered): give the difference back to the budget.
+            self.recharge(c);
             if let Some(until) = c.linger_until {
                 if now >= until {
                     c.close_now = true;
                 }
-                return false;
+                return Expired::No;
+            }
+            if too_slow(c, now, request_timeout, min_rate) {
+                c.transfer_mark = None;
+                return match c.stage {
+                    Stage::Body => Expired::Request,
+                    Stage::Websocket if !c.has_pending_output() => Expired::Message,
+                    // A reader too slow for its reply (a websocket's
+                    // included: a CLOSE frame would wait behind the rest).
+                    _ => {
+                        c.close_now = true;
+                        Expired::No
+                    }
+                };
             }
             let idle = now.saturating_duration_since(c.last_io);
             if c.has_pending_output() {
@@ -473,9 +548,9 @@ impl<D: Dialect> Server<D> {
                 if idle >= idle_timeout {
                     c.close_now = true;
                 }
-                return false;
+                return Expired::No;
             }
-            match c.stage {
+            let request_expired = match c.stage {
                 Stage::Head if c.recv.is_empty() => {
                     if idle >= idle_timeout {
                         c.close_now = true;
@@ -502,10 +577,17 @@ impl<D: Dialect> Server<D> {
                     false
                 }
                 Stage::Handling | Stage::Closing | Stage::Connecting | Stage::Reply => false,
+            };
+            if request_expired {
+                Expired::Request
+            } else {
+                Expired::No
             }
         });
-        if timed_out {
-            self.protocol_error(c, 408);
+        match expired {
+            Expired::No => {}
+            Expired::Request => self.protocol_error(c, 408),
+            Expired::Message => c.with(|c| self.fail_websocket(c, ws::CLOSE_POLICY)),
         }
     }
 
@@ -531,6 +613,7 @@ impl<D: Dialect> Server<D> {
         self.remove_connections(&doomed);
         for c in doomed {
             c.with(|c| {
+                self.recharge(c); // (0: close_now is set)
                 sys::close(c.fd);
                 c.send.clear();
                 c.send_pos = 0;
@@ -543,6 +626,62 @@ impl<D: Dialect> Server<D> {
         }
         true
     }
+}
+
+/// What `check_timeouts` found.
+enum Expired {
+    No,
+    /// The request head or body is late: 408.
+    Request,
+    /// An incoming websocket message moves too slowly: close with 1008.
+    Message,
+}
+
+/// Is a transfer in progress on `c` (see `Connection::in_transit`) moving
+/// slower than `min_rate` bytes a second? Measured over windows of at
+/// least `window` (`request_timeout_ms`): each must see `min_rate` bytes
+/// per second of it moved, in or out. Nothing is checked before the first
+/// window ends, and a burst in one window buys nothing in the next.
+fn too_slow<D: Dialect>(
+    c: &mut Connection<D>,
+    now: Instant,
+    window: Duration,
+    min_rate: u64,
+) -> bool {
+    if min_rate == 0 || window.is_zero() || !c.in_transit() {
+        c.transfer_mark = None;
+        return false;
+    }
+    let moved = c.input_received + c.output_sent;
+    let mark = *c
+        .transfer_mark
+        .get_or_insert(TransferMark { since: now, moved });
+    let elapsed = now.saturating_duration_since(mark.since);
+    if elapsed < window {
+        return false;
+    }
+    let needed = (u128::from(min_rate) * elapsed.as_millis() / 1000) as u64;
+    if moved - mark.moved < needed {
+        return true;
+    }
+    c.transfer_mark = Some(TransferMark { since: now, moved });
+    false
+}
+
+/// Answers a connection we will not serve `503` and closes it. What the
+/// client has already sent (its request, usually) is read and dropped
+/// before the close, so that the close does not turn into a reset that
+/// destroys the answer.
+fn refuse(fd: i32) {
+    let _ = sys::send(fd, REFUSAL);
+    sys::shutdown_write(fd);
+    let mut scratch = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
+    for _ in 0..16 {
+        if !matches!(sys::recv(fd, &mut scratch), Ok(n) if n > 0) {
+            break;
+        }
+    }
+    sys::close(fd);
 }
 
 /// Writes buffered output, then the file body, until the socket would

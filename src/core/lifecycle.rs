@@ -96,6 +96,7 @@ impl<D: Dialect> Server<D> {
                 o.number(Opt::MaxRequestBodySize),
             )
         };
+        let room = self.input_room(c);
         match c.head.parse(&c.recv, max_head) {
             Ok(false) => {
                 c.head_started.get_or_insert_with(Instant::now);
@@ -117,6 +118,11 @@ impl<D: Dialect> Server<D> {
                         if n > max_body {
                             return Step::Error(413);
                         }
+                        if n > 0 && (c.head.head_len as u64).saturating_add(n) > room as u64 {
+                            // Over the server-wide budget for buffered
+                            // input: a temporary condition, hence 503.
+                            return Step::Error(503);
+                        }
                         if c.head.expect_continue && (body_available as u64) < n {
                             c.send.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                         }
@@ -135,6 +141,15 @@ impl<D: Dialect> Server<D> {
 
     fn read_body(&self, c: &mut Connection<D>) -> Step {
         let head_len = c.head.head_len;
+        // A body still arriving may not take the server's buffered input
+        // over `max_buffered_input_size` (503: see `parse_head`).
+        let waiting = |c: &Connection<D>| {
+            if c.recv.len() > self.input_room(c) {
+                Step::Error(503)
+            } else {
+                Step::Wait
+            }
+        };
         match c.chunked.as_mut() {
             None => {
                 let n = match c.head.framing {
@@ -142,7 +157,7 @@ impl<D: Dialect> Server<D> {
                     _ => 0,
                 };
                 if c.recv.len() - head_len < n {
-                    return Step::Wait;
+                    return waiting(c);
                 }
                 c.body_len = n;
             }
@@ -155,7 +170,7 @@ impl<D: Dialect> Server<D> {
                 c.recv.drain(head_len + decoded..head_len + consumed);
                 decoder.consumed = decoded;
                 match result {
-                    Ok(false) => return Step::Wait,
+                    Ok(false) => return waiting(c),
                     Err(ChunkError::Malformed) => return Step::Error(400),
                     Err(ChunkError::TooLarge) => return Step::Error(413),
                     Ok(true) => c.body_len = decoded,

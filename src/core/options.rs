@@ -56,6 +56,8 @@ option_table! {
     MaxConnections = c"max_connections", Some(c"1000");
     WebsocketMaxMessageSize = c"websocket_max_message_size", Some(c"16777216");
     WebsocketPingIntervalMs = c"websocket_ping_interval_ms", Some(c"30000");
+    MinTransferRate = c"min_transfer_rate", Some(c"1024");
+    MaxBufferedInputSize = c"max_buffered_input_size", Some(c"268435456");
 }
 
 /// Options whose value must be a non-negative decimal number.
@@ -67,6 +69,8 @@ const NUMERIC: &[Opt] = &[
     Opt::MaxConnections,
     Opt::WebsocketMaxMessageSize,
     Opt::WebsocketPingIntervalMs,
+    Opt::MinTransferRate,
+    Opt::MaxBufferedInputSize,
 ];
 
 impl Opt {

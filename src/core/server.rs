@@ -39,6 +39,13 @@ pub struct Server<D: Dialect> {
     pub wakeup: Wakeup<D>,
     /// Accepting paused (after EMFILE and the like) until this instant.
     pub accept_paused_until: Cell<Option<Instant>>,
+    /// A descriptor held in reserve (on /dev/null, -1 when none), so that
+    /// out of descriptors the server can still accept a connection to
+    /// answer it 503 (see `Server::accept_connections`).
+    pub spare_fd: Cell<RawFd>,
+    /// Input bytes buffered by all connections together, as last counted
+    /// (`Server::recharge`), against `max_buffered_input_size`.
+    pub buffered_input: Cell<usize>,
     /// When the timers are next due for a check (None: at the next poll).
     pub next_timer_check: Cell<Option<Instant>>,
     /// A spare vector for `snapshot()` (saves an allocation per walk).
@@ -71,6 +78,8 @@ impl<D: Dialect> Server<D> {
             by_fd: RefCell::new(Vec::new()),
             wakeup: Wakeup::new()?,
             accept_paused_until: Cell::new(None),
+            spare_fd: Cell::new(-1),
+            buffered_input: Cell::new(0),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
             read_buf: Cell::new(Vec::new()),
@@ -300,6 +309,10 @@ impl<D: Dialect> Server<D> {
         }
         self.sweep();
         self.replace_listener(-1);
+        let spare = self.spare_fd.replace(-1);
+        if spare >= 0 {
+            sys::close(spare);
+        }
     }
 }
 

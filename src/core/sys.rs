@@ -151,6 +151,13 @@ pub fn close(fd: RawFd) {
     }
 }
 
+/// Opens /dev/null read-only and close-on-exec: a descriptor held in
+/// reserve for when the process runs out of them.
+pub fn open_spare() -> io::Result<RawFd> {
+    // SAFETY: the path is a NUL-terminated static string.
+    check(unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })
+}
+
 /// Half-closes the sending side (used for a lingering close).
 pub fn shutdown_write(fd: RawFd) {
     // SAFETY: plain syscall on a descriptor we own.

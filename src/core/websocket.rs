@@ -18,6 +18,7 @@ pub const OP_PONG: u8 = 0xa;
 pub const CLOSE_NORMAL: u16 = 1000;
 pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 pub const CLOSE_INVALID_DATA: u16 = 1007;
+pub const CLOSE_POLICY: u16 = 1008;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 
 /// `Sec-WebSocket-Accept` for a client key.

@@ -90,7 +90,7 @@ impl<D: Dialect> Server<D> {
     pub fn process_frames(&self, c: ConnPtr<D>) {
         let max = self.options.borrow().number(Opt::WebsocketMaxMessageSize);
         loop {
-            match c.with(|c| next_frame(c, max)) {
+            match c.with(|c| next_frame(c, max, self.input_room(c))) {
                 FrameStep::Wait | FrameStep::Closed => return,
                 FrameStep::Continue => {}
                 FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
@@ -131,6 +131,11 @@ impl<D: Dialect> Server<D> {
     pub fn close_websocket(&self, c: &mut Connection<D>) {
         fail(c, ws::CLOSE_NORMAL);
     }
+
+    /// Ends a websocket with a CLOSE frame carrying `code`.
+    pub fn fail_websocket(&self, c: &mut Connection<D>, code: u16) {
+        fail(c, code);
+    }
 }
 
 fn check_handshake<D: Dialect>(c: &Connection<D>) -> Result<(), HandshakeError> {
@@ -160,7 +165,9 @@ fn fail<D: Dialect>(c: &mut Connection<D>, code: u16) {
 }
 
 /// Parses the next frame; prepares `content` when a message is ready.
-fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64) -> FrameStep {
+/// `max` is the largest message; `room` how much input the connection may
+/// hold under the server's `max_buffered_input_size`.
+fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64, room: usize) -> FrameStep {
     if c.stage != Stage::Websocket {
         return FrameStep::Wait;
     }
@@ -188,6 +195,14 @@ fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64) -> FrameStep {
             {
                 return FrameStep::Fail(ws::CLOSE_TOO_BIG);
             }
+        }
+    }
+    // Nor may a data frame take the server's buffered input over its
+    // budget: it would be held whole (and added to the message so far).
+    if opcode & 0x08 == 0 {
+        let message = c.ws.as_ref().map_or(0, |state| state.message.len());
+        if message.saturating_add(frame_len) > room {
+            return FrameStep::Fail(ws::CLOSE_TOO_BIG);
         }
     }
     if c.recv.len() < frame_len {
