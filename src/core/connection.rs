@@ -5,11 +5,11 @@
 //! Records are boxed and never move; they are freed only by the server's
 //! sweep, which runs outside every user callback.
 
-use super::dialect::Dialect;
-use super::http::chunked::ChunkedDecoder;
-use super::http::request::RequestHead;
-use super::http::response::Response;
-use super::server::Server;
+use crate::core::dialect::Dialect;
+use crate::core::http::chunked::ChunkedDecoder;
+use crate::core::http::request::RequestHead;
+use crate::core::http::response::Response;
+use crate::core::server::Server;
 use std::net::SocketAddr;
 use std::os::raw::{c_char, c_void};
 use std::os::unix::io::RawFd;
@@ -340,7 +340,7 @@ pub fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
             at += 1;
         }
         // At most "255.255.255.255": 15 bytes of the 48.
-        for &d in super::http::digits::<10>(u64::from(octet), &mut [0; 20]) {
+        for &d in crate::core::http::digits::<10>(u64::from(octet), &mut [0; 20]) {
             dst[at] = d as c_char;
             at += 1;
         }

@@ -7,12 +7,12 @@
 //! yet (proxy, WebDAV, CGI, SSI) answer as 5.4 did without them, or 501
 //! where serving the file would publish a script's source.
 
-use super::connection::ConnPtr;
-use super::dialect::Dialect;
-use super::options::{Opt, Options};
-use super::server::Server;
-use super::static_files::Target;
-use super::util::pattern::match_prefix;
+use crate::core::connection::ConnPtr;
+use crate::core::dialect::Dialect;
+use crate::core::handlers::static_files::Target;
+use crate::core::options::{Opt, Options};
+use crate::core::server::Server;
+use crate::core::util::pattern::match_prefix;
 use std::os::unix::ffi::OsStrExt;
 
 /// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,

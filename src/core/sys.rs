@@ -552,7 +552,7 @@ thread_local! {
 /// An `O_PATH` descriptor for the directory `root`, cached per thread.
 fn root_dir(root: &std::ffi::CStr) -> io::Result<RawFd> {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    let now = super::clock::now();
+    let now = crate::core::net::clock::now();
     ROOT_DIR.with(|cache| {
         let mut cache = cache.borrow_mut();
         if let Some((path, fd, opened)) = cache.as_ref() {

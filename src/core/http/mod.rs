@@ -70,7 +70,7 @@ pub fn trim_ows(s: &[u8]) -> &[u8] {
 /// once per second (`clock::http_date_now`).
 pub fn push_date_header(out: &mut Vec<u8>) {
     out.extend_from_slice(b"Date: ");
-    out.extend_from_slice(super::clock::http_date_now().as_bytes());
+    out.extend_from_slice(crate::core::net::clock::http_date_now().as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 

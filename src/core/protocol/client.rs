@@ -5,13 +5,13 @@
 //! `status_code` holds the reply's status, and a connect that succeeds at
 //! once is not mistaken for a failure.
 
-use super::connection::{ConnPtr, Connection, Stage};
-use super::dialect::{Answer, Dialect, Event};
-use super::http::chunked::ChunkedDecoder;
-use super::http::request::BodyFraming;
-use super::options::Opt;
-use super::server::Server;
-use super::sys;
+use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::http::chunked::ChunkedDecoder;
+use crate::core::http::request::BodyFraming;
+use crate::core::options::Opt;
+use crate::core::server::Server;
+use crate::core::sys;
 use std::net::ToSocketAddrs;
 
 enum ReplyStep {
@@ -59,7 +59,7 @@ impl<D: Dialect> Server<D> {
             D::set_addresses(&mut c.public, c.peer, sys::local_addr(c.fd));
             c.set_status(0);
             c.stage = Stage::Reply;
-            c.last_io = super::clock::now();
+            c.last_io = crate::core::net::clock::now();
             true
         });
         if ok && self.call(c, Event::Connect) == Answer::Declined {

@@ -3,14 +3,14 @@
 //! listing), conditional requests (304), single ranges (206/416), MIME
 //! types, and the body streamed from the file with `sendfile`.
 
-use super::connection::{ConnPtr, Connection, FileBody};
-use super::dialect::Dialect;
-use super::files::conditional::{self, RangeResult};
-use super::files::{hidden, listing, resolve};
-use super::http::path::percent_encode;
-use super::options::Opt;
-use super::server::Server;
-use super::util::mime;
+use crate::core::connection::{ConnPtr, Connection, FileBody};
+use crate::core::dialect::Dialect;
+use crate::core::files::conditional::{self, RangeResult};
+use crate::core::files::{hidden, listing, resolve};
+use crate::core::http::path::percent_encode;
+use crate::core::options::Opt;
+use crate::core::server::Server;
+use crate::core::util::mime;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -191,7 +191,7 @@ impl<D: Dialect> Server<D> {
             .unwrap_or_else(|| "text/plain".to_owned());
         let etag = conditional::etag(t.mtime, t.size);
         let last_modified = crate::core::http::date::http_date(t.mtime);
-        let now = super::clock::http_date_now();
+        let now = crate::core::net::clock::http_date_now();
 
         let (inm, ims, range) = c.with(|c| {
             (

@@ -5,12 +5,12 @@
 //! here: PING gets a PONG, CLOSE gets a CLOSE and the connection ends.
 //! Protocol errors close with the RFC 6455 status code.
 
-use super::connection::{ConnPtr, Connection, Stage, WsState};
-use super::dialect::{Answer, Dialect, Event};
-use super::http::has_token;
-use super::options::Opt;
-use super::server::Server;
-use super::websocket::{self as ws, FrameHeader};
+use crate::core::connection::{ConnPtr, Connection, Stage, WsState};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::http::has_token;
+use crate::core::options::Opt;
+use crate::core::server::Server;
+use crate::core::websocket::{self as ws, FrameHeader};
 use std::time::{Duration, Instant};
 
 /// What the next buffered frame asks for.
@@ -79,7 +79,7 @@ impl<D: Dialect> Server<D> {
             c.ws = Some(Box::new(WsState {
                 message: Vec::new(),
                 message_opcode: None,
-                last_rx: super::clock::now(),
+                last_rx: crate::core::net::clock::now(),
                 ping_sent: None,
             }));
         });
@@ -214,7 +214,7 @@ fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64, room: usize) -> Frame
     let Some(state) = c.ws.as_mut() else {
         return FrameStep::Fail(ws::CLOSE_PROTOCOL_ERROR);
     };
-    state.last_rx = super::clock::now();
+    state.last_rx = crate::core::net::clock::now();
     match opcode {
         ws::OP_PING => {
             let payload = c.recv[header_len..frame_len].to_vec();

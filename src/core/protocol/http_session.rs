@@ -3,16 +3,16 @@
 //! error replies. Events go to the user's handler in 5.4's order: MG_AUTH,
 //! MG_REQUEST, MG_HTTP_ERROR; MG_POLL and MG_CLOSE come from the event loop.
 
-use super::connection::{ConnPtr, Connection, Stage};
-use super::dialect::{Answer, Dialect, Event};
-use super::http::chunked::ChunkError;
-use super::http::path::percent_encode;
-use super::http::request::BodyFraming;
-use super::http::response::Framing;
-use super::http::status::{has_no_body, reason};
-use super::http::{push_date_header, push_decimal, push_status_line};
-use super::options::Opt;
-use super::server::Server;
+use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::http::chunked::ChunkError;
+use crate::core::http::path::percent_encode;
+use crate::core::http::request::BodyFraming;
+use crate::core::http::response::Framing;
+use crate::core::http::status::{has_no_body, reason};
+use crate::core::http::{push_date_header, push_decimal, push_status_line};
+use crate::core::options::Opt;
+use crate::core::server::Server;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Instant;
 
@@ -83,7 +83,7 @@ impl<D: Dialect> Server<D> {
         if c.recv.is_empty() {
             return Step::Wait;
         }
-        if c.pending_output().len() > super::event_loop::MAX_QUEUED_OUTPUT_TO_READ {
+        if c.pending_output().len() > crate::core::net::event_loop::MAX_QUEUED_OUTPUT_TO_READ {
             // Answer the next pipelined request once the client has read
             // what is queued (`flush` resumes it).
             c.input_pending = true;
@@ -242,7 +242,7 @@ impl<D: Dialect> Server<D> {
                 c.head_started = if c.recv.is_empty() {
                     None
                 } else {
-                    Some(super::clock::now())
+                    Some(crate::core::net::clock::now())
                 };
             } else {
                 c.recv.clear();
@@ -295,7 +295,7 @@ impl<D: Dialect> Server<D> {
             .options
             .borrow()
             .get_bytes(Opt::UrlRewrites)
-            .and_then(|r| super::files::resolve::numeric_redirect(r, code))
+            .and_then(|r| crate::core::files::resolve::numeric_redirect(r, code))
             .map(<[u8]>::to_vec);
         if let Some(target) = redirect {
             return self.redirect_error(c, code, &target);
@@ -346,7 +346,7 @@ impl<D: Dialect> Server<D> {
             .get_bytes(Opt::AuthDomain)
             .map(|r| String::from_utf8_lossy(r).into_owned())
             .unwrap_or_default();
-        let now = super::clock::unix_now();
+        let now = crate::core::net::clock::unix_now();
         let challenge = format!(
             "WWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\n"
         );
@@ -378,14 +378,14 @@ impl<D: Dialect> Server<D> {
         }
         let user = c.head.header(b"Authorization").and_then(|auth| {
             let mut buf = [0u8; 256];
-            let n = super::util::header_param::parse_header(auth, b"username", &mut buf);
+            let n = crate::core::util::header_param::parse_header(auth, b"username", &mut buf);
             (n > 0).then(|| buf[..n as usize].to_vec())
         });
         let remote = c.peer.map(|a| a.ip().to_string()).unwrap_or_default();
-        let line = super::files::access_log::format_line(
+        let line = crate::core::files::access_log::format_line(
             &remote,
             user.as_deref(),
-            super::clock::unix_now(),
+            crate::core::net::clock::unix_now(),
             c.head.method(),
             c.head.uri(),
             c.head.query(),
@@ -396,7 +396,7 @@ impl<D: Dialect> Server<D> {
             c.head.header(b"User-Agent"),
         );
         let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path.to_bytes()));
-        let _ = super::files::access_log::append(path, &line);
+        let _ = crate::core::files::access_log::append(path, &line);
     }
 }
 

@@ -3,14 +3,14 @@
 //! messages, accepts, reads (which drive the request lifecycle), writes and
 //! the sweep that closes what must be closed.
 
-use super::clock;
-use super::connection::{ConnPtr, Connection, Stage, TransferMark};
-use super::dialect::{Answer, Dialect, Event};
-use super::options::Opt;
-use super::server::Server;
-use super::sys::{self, FdSet, FD_SETSIZE};
-use super::wakeup::Message;
-use super::websocket as ws;
+use crate::core::connection::{ConnPtr, Connection, Stage, TransferMark};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::net::clock;
+use crate::core::net::wakeup::Message;
+use crate::core::options::Opt;
+use crate::core::server::Server;
+use crate::core::sys::{self, FdSet, FD_SETSIZE};
+use crate::core::websocket as ws;
 use std::io;
 use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
@@ -81,7 +81,7 @@ impl ReadLimits {
 impl<D: Dialect> Server<D> {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
-        let me = super::server::thread_token();
+        let me = crate::core::server::thread_token();
         if self.io_thread_stored.get() != Some(me) {
             self.io_thread.with(|owner| *owner = Some(me));
             self.io_thread_stored.set(Some(me));
