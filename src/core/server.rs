@@ -121,7 +121,7 @@ impl<D: Dialect> Server<D> {
 
     /// Adds a new connection (accepted or outgoing) to the server.
     pub fn add_connection(&self, c: ConnPtr<D>) {
-        let fd = c.with(|c| c.fd);
+        let fd = c.with(|c| c.fd());
         self.conns.borrow_mut().push(c);
         if let Ok(i) = usize::try_from(fd) {
             let mut by_fd = self.by_fd.borrow_mut();
@@ -137,7 +137,7 @@ impl<D: Dialect> Server<D> {
         self.conns.borrow_mut().retain(|c| !doomed.contains(c));
         let mut by_fd = self.by_fd.borrow_mut();
         for c in doomed {
-            let fd = c.with(|c| c.fd);
+            let fd = c.with(|c| c.fd());
             if let Some(slot) = usize::try_from(fd).ok().and_then(|i| by_fd.get_mut(i)) {
                 if *slot == Some(*c) {
                     *slot = None;

@@ -7,4 +7,5 @@ pub mod buffer_pool;
 pub mod clock;
 pub mod event_loop;
 pub mod listener;
+pub mod transport;
 pub mod wakeup;

@@ -49,14 +49,15 @@ impl<D: Dialect> Server<D> {
     /// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
     pub fn finish_connect(&self, c: ConnPtr<D>) {
         let ok = c.with(|c| {
-            let err = sys::socket_error(c.fd);
+            let err = sys::socket_error(c.fd());
             if err != 0 {
                 c.set_status(err);
                 c.close_now = true;
                 return false;
             }
-            c.peer = sys::peer_addr(c.fd);
-            D::set_addresses(&mut c.public, c.peer, sys::local_addr(c.fd));
+            c.peer = sys::peer_addr(c.fd());
+            let local = sys::local_addr(c.fd());
+            D::set_addresses(&mut c.public, c.peer, local);
             c.set_status(0);
             c.stage = Stage::Reply;
             c.last_io = crate::core::net::clock::now();
