@@ -13,6 +13,7 @@
 PREFIX   ?= /usr/local
 CC       ?= cc
 CARGO    ?= cargo
+OBJCOPY  ?= objcopy
 BUILD    := build
 CFLAGS   ?= -O2 -g
 WARN     := -std=c99 -Wall -Wextra -Werror
@@ -34,10 +35,21 @@ all: lib $(BUILD)/libmongoose.so $(BUILD)/mongoose.pc $(EXAMPLES) $(BUILD)/mongo
 lib: $(BUILD)/libmongoose.a
 
 # cargo decides what to rebuild; the copy only changes when the library does.
+# `cargo rustc --crate-type staticlib` rather than `cargo build`: for a
+# crate that is also an rlib (the tests and fuzz targets use it) cargo
+# silently skips the profile's LTO, and LTO across the standard library is
+# what drops its unused code from the archive.
+# The copy into build/ holds plain native objects: the standard library's
+# precompiled objects carry LLVM bitcode (.llvmbc), which makes nm, ar and
+# ld.bfd read them through the LLVM plugin when one is installed (clang's),
+# and fail. Their DWARF goes too: it was most of the archive's size, and
+# our own code is built without debug information anyway.
 $(BUILD)/libmongoose.a: FORCE
-	$(CARGO) build --release
+	$(CARGO) rustc --release --lib --crate-type staticlib
 	@mkdir -p $(BUILD)
-	@cmp -s $(TARGET)/release/libmongoose.a $@ || cp $(TARGET)/release/libmongoose.a $@
+	@$(OBJCOPY) --remove-section=.llvmbc --remove-section=.llvmcmd --strip-debug \
+	  $(TARGET)/release/libmongoose.a $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # A cdylib would not export the C shim's symbols: build the shared library
 # from the static one, exporting only the mg_* API.
