@@ -27,6 +27,22 @@ EXAMPLES := $(patsubst c_examples/%.c,$(BUILD)/examples/%,$(wildcard c_examples/
 PORT     ?= 8080
 # Where cargo puts its output (honours CARGO_TARGET_DIR).
 TARGET   := $(or $(CARGO_TARGET_DIR),target)
+# `make SMALL_STD=1`: link a standard library rebuilt without its backtrace
+# symbolizer (DWARF reader, demangler, decompressor: ~220 KB of every
+# program's code, which only RUST_BACKTRACE=1 after a panic would run).
+# Panics still unwind and are still caught at every exported function.
+# Needs nightly cargo (-Zbuild-std): `rustup toolchain install nightly`
+# and `rustup component add rust-src --toolchain nightly`. README,
+# "Memory footprint".
+ifeq ($(SMALL_STD),1)
+HOST      := $(shell rustc -vV | sed -n 's/^host: //p')
+LIB_BUILD := $(CARGO) +nightly rustc --release --lib --crate-type staticlib --target $(HOST) \
+             -Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind
+LIB_OUT   := $(TARGET)/$(HOST)/release/libmongoose.a
+else
+LIB_BUILD := $(CARGO) rustc --release --lib --crate-type staticlib
+LIB_OUT   := $(TARGET)/release/libmongoose.a
+endif
 
 .PHONY: all lib run test bench lint check-header install clean FORCE
 
@@ -45,10 +61,10 @@ lib: $(BUILD)/libmongoose.a
 # and fail. Their DWARF goes too: it was most of the archive's size, and
 # our own code is built without debug information anyway.
 $(BUILD)/libmongoose.a: FORCE
-	$(CARGO) rustc --release --lib --crate-type staticlib
+	$(LIB_BUILD)
 	@mkdir -p $(BUILD)
 	@$(OBJCOPY) --remove-section=.llvmbc --remove-section=.llvmcmd --strip-debug \
-	  $(TARGET)/release/libmongoose.a $@.tmp
+	  $(LIB_OUT) $@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # A cdylib would not export the C shim's symbols: build the shared library
