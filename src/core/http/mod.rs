@@ -1,12 +1,13 @@
-//! HTTP/1.1: request heads, chunked request bodies, URI clean-up, status
-//! reasons and reply framing. Pure code: no sockets here (the one outside
-//! input is the clock, for `Date`).
+//! HTTP/1.1: request heads, reply heads of outgoing connections, chunked
+//! request bodies, URI clean-up, status reasons and reply framing. Pure
+//! code: no sockets here (the one outside input is the clock, for `Date`).
 
 #![forbid(unsafe_code)]
 
 pub mod chunked;
 pub mod date;
 pub mod path;
+pub mod reply;
 pub mod request;
 pub mod response;
 pub mod status;
