@@ -9,6 +9,8 @@ use crate::core::net::clock;
 use crate::core::net::wakeup::Message;
 use crate::core::options::Opt;
 use crate::core::protocol;
+use crate::core::protocol::client;
+use crate::core::protocol::http_session;
 use crate::core::server::Server;
 use crate::core::sys::{self, FdSet, FD_SETSIZE};
 use std::io;
@@ -52,7 +54,7 @@ impl<D: Dialect> Server<D> {
                 continue;
             }
             if self.has_handler() && self.call(c, Event::Poll) == Answer::Done {
-                self.handler_finished(c);
+                http_session::handler_finished(self, c);
             }
             // Pipelined requests may be waiting behind one that ended.
             self.process_pending(c);
@@ -152,7 +154,7 @@ impl<D: Dialect> Server<D> {
             };
             if writable {
                 if c.with(|c| c.stage == Stage::Connecting) {
-                    self.finish_connect(c);
+                    client::finish_connect(self, c);
                 } else {
                     self.flush(c);
                 }
@@ -297,7 +299,7 @@ impl<D: Dialect> Server<D> {
             (got, protocol::wants_input_at_close(c))
         });
         if got_data || reply_closed {
-            self.process_input(c);
+            http_session::process_input(self, c);
         }
         c.with(|c| {
             self.recharge(c);
@@ -376,7 +378,7 @@ impl<D: Dialect> Server<D> {
     pub fn flush(&self, c: ConnPtr<D>) {
         if c.with(write_out) {
             let keep = c.with(|c| c.file_keep_alive);
-            self.end_request(c, keep);
+            http_session::end_request(self, c, keep);
         }
         self.process_pending(c);
         c.with(|c| {
@@ -435,7 +437,7 @@ impl<D: Dialect> Server<D> {
             c.input_pending && !c.close_now && c.pending_output().len() <= MAX_QUEUED_OUTPUT_TO_READ
         });
         if pending {
-            self.process_input(c);
+            http_session::process_input(self, c);
         }
     }
 

@@ -154,7 +154,7 @@ pub fn check_timers<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, now: Instant) {
             // A request the handler keeps open (MG_MORE) may be quiet
             // for as long as it likes.
             Stage::Websocket => {
-                srv.websocket_timers(c, now);
+                websocket_session::websocket_timers(srv, c, now);
                 false
             }
             Stage::Connecting if idle >= idle_timeout => {
@@ -176,8 +176,8 @@ pub fn check_timers<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, now: Instant) {
     });
     match expired {
         Expired::No => {}
-        Expired::Request => srv.protocol_error(c, 408),
-        Expired::Message => c.with(|c| srv.fail_websocket(c, ws::CLOSE_POLICY)),
+        Expired::Request => http_session::protocol_error(srv, c, 408),
+        Expired::Message => c.with(|c| websocket_session::fail_websocket(c, ws::CLOSE_POLICY)),
     }
 }
 
