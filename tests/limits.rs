@@ -12,6 +12,7 @@
 //! Running out of descriptors (defect 3) is tested in tests/event_loop.rs.
 
 mod common;
+use common::ws::*;
 use common::*;
 
 use std::io::{ErrorKind, Read, Write};
@@ -239,47 +240,6 @@ fn ws_open(port: u16) -> TcpStream {
     }
     assert!(head.starts_with(b"HTTP/1.1 101 "));
     s
-}
-
-/// A masked client frame (the mask is zero: the payload reads as sent).
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![first];
-    match payload.len() {
-        n if n < 126 => v.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            v.push(0x80 | 126);
-            v.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            v.push(0x80 | 127);
-            v.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(payload);
-    v
-}
-
-/// Reads one server frame: (first byte, payload).
-fn read_frame(s: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).expect("read frame header");
-    let len = match h[1] & 0x7f {
-        126 => {
-            let mut b = [0u8; 2];
-            s.read_exact(&mut b).unwrap();
-            u16::from_be_bytes(b) as usize
-        }
-        127 => {
-            let mut b = [0u8; 8];
-            s.read_exact(&mut b).unwrap();
-            u64::from_be_bytes(b) as usize
-        }
-        n => n as usize,
-    };
-    let mut payload = vec![0u8; len];
-    s.read_exact(&mut payload).expect("read frame payload");
-    (h[0], payload)
 }
 
 /// The close code of a CLOSE frame, after which the server must close.

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
