@@ -38,15 +38,6 @@ fn drain_nonblocking(s: &mut TcpStream, got: &mut Vec<u8>) -> bool {
     }
 }
 
-fn vm_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
-}
-
 /// `closes=N` of test_server's /stats, asked on `s` (kept alive).
 fn closes(s: &mut TcpStream) -> u32 {
     let text = get(s, "/stats").text();
@@ -362,10 +353,10 @@ fn memory_comes_back(bin: &Path, round: fn(&Server)) {
             .arg(format!("max_buffered_input_size={BUDGET}"))
             .env("MALLOC_MMAP_THRESHOLD_", "65536"),
     );
-    let base = vm_rss_kb(srv.pid());
+    let base = vm_rss_kib(srv.pid());
     for i in 1..=3 {
         round(&srv);
-        let now = vm_rss_kb(srv.pid());
+        let now = vm_rss_kib(srv.pid());
         assert!(
             now < base + 1024,
             "RSS {base} kB at start, {now} kB after round {i}"
