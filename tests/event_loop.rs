@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Raises this process's descriptor limit to its hard limit.
@@ -363,4 +364,64 @@ fn poll_slices_for_a_peer_that_does_not_read_do_not_spin() {
         let mut buf = vec![0u8; 1 << 20];
         s.read_exact(&mut buf).unwrap();
     });
+}
+
+/// TCP_NODELAY only matters from a connection's second write on (Nagle can
+/// only hold back output while earlier output is unacknowledged), so it is
+/// set then, not at accept: `Connection: close` requests make no
+/// setsockopt call, and a keep-alive connection makes exactly one.
+#[test]
+fn nodelay_is_set_before_the_second_write_only() {
+    if !have("strace") {
+        eprintln!("!!! SKIPPING nodelay test: strace is not installed (.ci/run installs it)");
+        return;
+    }
+    let log = std::env::temp_dir().join(format!("nodelay-{}.strace", std::process::id()));
+    let srv = Server::start(&root().join("build/examples/hello_world"), &[]);
+    // Attached to the running server, strace ends with it.
+    let mut strace = Command::new("strace")
+        .args(["-e", "trace=setsockopt", "-o"])
+        .arg(&log)
+        .args(["-p", &srv.pid().to_string()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("strace");
+    let mut attached = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(strace.stderr.take().unwrap()),
+        &mut attached,
+    )
+    .unwrap();
+    assert!(attached.contains("attached"), "strace: {attached}");
+    for _ in 0..20 {
+        let raw = exchange(
+            srv.port,
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert!(raw.starts_with(b"HTTP/1.1 200 "));
+    }
+    let nodelay_calls = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("TCP_NODELAY"))
+            .count()
+    };
+    assert_eq!(
+        nodelay_calls(),
+        0,
+        "setsockopt(TCP_NODELAY) for one-reply connections"
+    );
+    let mut s = srv.connect();
+    for _ in 0..3 {
+        assert_eq!(get(&mut s, "/").status, 200);
+    }
+    assert_eq!(
+        nodelay_calls(),
+        1,
+        "one setsockopt(TCP_NODELAY) for a keep-alive connection"
+    );
+    drop(srv);
+    let _ = strace.wait();
+    let _ = std::fs::remove_file(&log);
 }

@@ -42,6 +42,8 @@ pub struct Connection<D: Dialect> {
     pub public: D::Public,
     /// How the bytes travel (a plain socket today).
     pub transport: Transport,
+    /// TCP_NODELAY is set (before the second write; see `write_out`).
+    pub nodelay: bool,
     pub stage: Stage,
     /// Received, not yet consumed bytes (current request first).
     pub recv: Vec<u8>,
@@ -154,6 +156,7 @@ impl<D: Dialect> Connection<D> {
         let mut c = Box::new(Connection {
             public: D::blank(server_param),
             transport: Transport::Plain(fd),
+            nodelay: false,
             stage: Stage::Head,
             recv: Vec::new(),
             send: Vec::new(),

@@ -68,6 +68,16 @@ impl Transport {
         }
     }
 
+    /// Sends small writes at once instead of waiting to coalesce them
+    /// (TCP_NODELAY); best effort.
+    pub fn set_nodelay(&mut self) {
+        match self {
+            Transport::Plain(fd) => {
+                let _ = sys::set_nodelay(*fd);
+            }
+        }
+    }
+
     /// No more output: the peer sees end of stream once what was sent
     /// arrives.
     pub fn shutdown_write(&mut self) {

@@ -35,7 +35,6 @@ pub fn connect<D: Dialect>(srv: &Server<D>, host: &str, port: u16) -> Option<Con
         sys::close(fd);
         return None;
     }
-    let _ = sys::set_nodelay(fd);
     let mut conn = Connection::new(fd, None, None, srv.server_param);
     conn.server = srv;
     conn.stage = Stage::Connecting;
