@@ -9,6 +9,9 @@
 //! - `max_buffered_input_size` bounds the request bodies and websocket
 //!   messages that all connections buffer together.
 //!
+//! - 1 100 idle connections against `max_connections`, and 900 slowloris
+//!   clients cut at `request_timeout_ms` while a normal client is served.
+//!
 //! Running out of descriptors (defect 3) is tested in tests/event_loop.rs.
 
 mod common;
@@ -467,4 +470,118 @@ fn budget_round(srv: &Server) {
 
     drop((a, d));
     std::thread::sleep(Duration::from_millis(300));
+}
+
+/// Raises this process's descriptor limit to `n` (the tests below open
+/// more than a thousand sockets); false when the hard limit is lower.
+fn raise_nofile(n: u64) -> bool {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit with a valid rlimit struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 || lim.rlim_max < n {
+            return false;
+        }
+        if lim.rlim_cur < n {
+            lim.rlim_cur = n;
+            return libc::setrlimit(libc::RLIMIT_NOFILE, &lim) == 0;
+        }
+    }
+    true
+}
+
+/// 1 100 idle connections against the default `max_connections` (1 000):
+/// the first thousand are held (and served), the rest get `503` and are
+/// closed, and the server sleeps in select() while at the limit.
+#[test]
+fn connections_beyond_max_connections_are_refused_cleanly() {
+    if !raise_nofile(4096) {
+        eprintln!("!!! SKIPPING: the descriptor hard limit is below 4096");
+        return;
+    }
+    let srv = Server::start_shell(&format!(
+        "ulimit -n 2048 && exec {} 0",
+        test_server_binary().display()
+    ));
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..1100 {
+        let s = srv.connect();
+        held.push(s);
+    }
+    // The server accepts in order: the last hundred are over the limit.
+    for s in held.iter_mut().skip(1000) {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        assert!(
+            got.starts_with(b"HTTP/1.1 503 "),
+            "connection over the limit got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, 100);
+    held.truncate(1000);
+    // At the limit, the server is idle...
+    assert_sleeps_in_select(|| srv.cpu_time());
+    // ... and the connections it holds are served.
+    for s in held.iter_mut().step_by(97) {
+        assert_eq!(get(s, "/hello").status, 200);
+    }
+}
+
+/// 900 slowloris connections (a request head a byte at a time) are cut
+/// with `408` at `request_timeout_ms`, while a normal client is served
+/// promptly all along.
+#[test]
+fn slowloris_connections_are_cut_while_others_are_served() {
+    if !raise_nofile(4096) {
+        eprintln!("!!! SKIPPING: the descriptor hard limit is below 4096");
+        return;
+    }
+    let srv = Server::start_shell(&format!(
+        "ulimit -n 2048 && exec {} 0 request_timeout_ms=2000",
+        test_server_binary().display()
+    ));
+    let mut slow: Vec<TcpStream> = (0..900).map(|_| srv.connect()).collect();
+    let started = Instant::now();
+    let head = b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    let mut sent = 0;
+    let mut worst = Duration::ZERO;
+    let mut latencies = Vec::new();
+    // Trickle one byte per connection every 100 ms, and measure a normal
+    // request in between, until the server has had time to cut them.
+    while started.elapsed() < Duration::from_millis(3500) {
+        for s in &mut slow {
+            let _ = s.write_all(&[head[sent.min(head.len() - 1)]]);
+        }
+        sent += 1;
+        let t = Instant::now();
+        let mut c = srv.connect();
+        assert_eq!(get(&mut c, "/hello").status, 200);
+        let took = t.elapsed();
+        worst = worst.max(took);
+        latencies.push(took);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    assert!(
+        median < Duration::from_millis(100),
+        "a normal request took {median:?} (median; worst {worst:?}) beside 900 slowloris clients"
+    );
+    // Every slow connection got its 408 and was closed.
+    for s in &mut slow {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        assert!(
+            got.starts_with(b"HTTP/1.1 408 "),
+            "slowloris connection got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+    }
 }
