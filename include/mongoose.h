@@ -32,6 +32,25 @@ enum {
 };
 
 /*
+ How long a nonce is accepted after it was issued. A client that uses it
+ later gets `stale=true` and retries with a fresh one (Apache's
+ `AuthDigestNonceLifetime` default).
+ */
+#define NONCE_LIFETIME_SECS 300
+
+/*
+ Nonces whose `nc` values are remembered at once; beyond it the oldest
+ is forgotten (its next use gets `stale=true`). Bounds the memory that
+ unauthenticated requests, each issued a nonce, can take.
+ */
+#define MAX_LIVE_NONCES 4096
+
+/*
+ Largest passwords file read (bytes); the rest is ignored.
+ */
+#define MAX_PASSWORDS_FILE (16 << 20)
+
+/*
  Stop reading requests while this much output is waiting to be sent.
  */
 #define MAX_QUEUED_OUTPUT_TO_READ (256 * 1024)
@@ -335,6 +354,9 @@ void mg_template(struct mg_connection *conn, const char *text, struct mg_expansi
  md5("user:realm:password"), as written by the `mongoose -A` tool) and
  the server's `auth_domain` option. Reads `fp` from its current position.
  Returns 1 (MG_TRUE) on a match, else 0; 0 when `conn` or `fp` is NULL.
+ Unlike 5.4, the nonce must be one the server issued in its challenge,
+ at most 300 s ago, and each `nc` of it counts once: a replayed or
+ expired one gives 0, and the challenge that follows says `stale=true`.
 
  # Safety
  `conn` must be NULL or a live connection; `fp` NULL or an open FILE.

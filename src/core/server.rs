@@ -63,6 +63,8 @@ pub struct Server<D: Dialect> {
     /// The same, as last stored by `poll` (which alone writes it): the lock
     /// is taken only when the polling thread changes.
     pub io_thread_stored: Cell<Option<u64>>,
+    /// The Digest nonces this server issued (see `core::auth`).
+    pub nonces: RefCell<crate::core::auth::Nonces>,
 }
 
 impl<D: Dialect> Server<D> {
@@ -82,6 +84,7 @@ impl<D: Dialect> Server<D> {
             buffered_input: Cell::new(0),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
+            nonces: RefCell::new(crate::core::auth::Nonces::new()),
             read_buf: Cell::new(Vec::new()),
             pool: RefCell::default(),
             next_timer_check: Cell::new(None),
