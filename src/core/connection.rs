@@ -111,9 +111,6 @@ pub struct Connection<D: Dialect> {
     /// Bytes of input this connection is counted for in the server's
     /// `buffered_input` (see `Server::recharge`).
     pub input_charge: usize,
-    /// What the current request proved with its Digest credentials
-    /// (boxed: most requests carry none).
-    pub auth: Option<Box<crate::core::auth::RequestAuth>>,
 }
 
 /// Where a transfer-rate window started: when, and how many bytes the
@@ -189,7 +186,6 @@ impl<D: Dialect> Connection<D> {
             input_received: 0,
             transfer_mark: None,
             input_charge: 0,
-            auth: None,
         });
         D::set_addresses(&mut c.public, peer, local);
         c

@@ -106,6 +106,7 @@ fn parse_head<D: Dialect>(srv: &Server<D>, c: &mut Connection<D>) -> Step {
         }
         Err(e) => Step::Error(e.status()),
         Ok(true) => {
+            forget_request_auth(srv, c);
             c.publish_head();
             c.set_status(0);
             D::set_websocket(&mut c.public, false);
@@ -255,7 +256,7 @@ pub fn end_request<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, keep_alive: bool)
         c.body_len = 0;
         c.chunked = None;
         c.new_data = false;
-        c.auth = None;
+        forget_request_auth(srv, c);
         c.reset_request_fields();
         if c.recv.is_empty() {
             // Nothing pipelined: the request's buffers go back to the
@@ -356,7 +357,12 @@ pub fn send_auth_challenge<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
         .nonces
         .borrow_mut()
         .issue(crate::core::net::clock::unix_now());
-    let stale = c.with(|c| c.auth.as_ref().is_some_and(|a| a.stale));
+    let id = c.with(|c| conn_id(c));
+    let stale = srv
+        .request_auth
+        .borrow()
+        .iter()
+        .any(|(k, a)| *k == id && a.stale);
     let challenge = format!(
         "WWW-Authenticate: Digest qop=\"auth\", realm=\"{}\", nonce=\"{nonce}\"{}\r\n",
         realm.replace(['"', '\\', '\r', '\n'], "_"),
@@ -379,16 +385,38 @@ pub fn check_digest<D: Dialect>(
         .get_bytes(Opt::AuthDomain)
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
-    let request = c.auth.get_or_insert_with(Box::default);
+    let id = conn_id(c);
+    let mut table = srv.request_auth.borrow_mut();
+    let at = match table.iter().position(|(k, _)| *k == id) {
+        Some(at) => at,
+        None => {
+            table.push((id, Default::default()));
+            table.len() - 1
+        }
+    };
     crate::core::auth::verify(
         &mut srv.nonces.borrow_mut(),
-        request,
+        &mut table[at].1,
         crate::core::net::clock::unix_now(),
         c.head.method(),
         c.head.header(b"Authorization").unwrap_or_default(),
         &realm,
         passwords,
     )
+}
+
+fn conn_id<D: Dialect>(c: &Connection<D>) -> usize {
+    c as *const Connection<D> as usize
+}
+
+/// A request ends or begins: what an earlier one on the connection
+/// proved does not carry over.
+fn forget_request_auth<D: Dialect>(srv: &Server<D>, c: &Connection<D>) {
+    let mut table = srv.request_auth.borrow_mut();
+    if !table.is_empty() {
+        let id = conn_id(c);
+        table.retain(|(k, _)| *k != id);
+    }
 }
 
 /// `url_rewrites` `CODE=uri`: a 302 to `uri` carrying the code, the
