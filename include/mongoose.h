@@ -32,25 +32,6 @@ enum {
 };
 
 /*
- How long a nonce is accepted after it was issued. A client that uses it
- later gets `stale=true` and retries with a fresh one (Apache's
- `AuthDigestNonceLifetime` default).
- */
-#define NONCE_LIFETIME_SECS 300
-
-/*
- Nonces whose `nc` values are remembered at once; beyond it the oldest
- is forgotten (its next use gets `stale=true`). Bounds the memory that
- unauthenticated requests, each issued a nonce, can take.
- */
-#define MAX_LIVE_NONCES 4096
-
-/*
- Largest passwords file read (bytes); the rest is ignored.
- */
-#define MAX_PASSWORDS_FILE (16 << 20)
-
-/*
  Stop reading requests while this much output is waiting to be sent.
  */
 #define MAX_QUEUED_OUTPUT_TO_READ (256 * 1024)

@@ -26,18 +26,18 @@ const MAX_LINE: usize = 255;
 /// How long a nonce is accepted after it was issued. A client that uses it
 /// later gets `stale=true` and retries with a fresh one (Apache's
 /// `AuthDigestNonceLifetime` default).
-pub const NONCE_LIFETIME_SECS: i64 = 300;
+pub(crate) const NONCE_LIFETIME_SECS: i64 = 300;
 
 /// Nonces whose `nc` values are remembered at once; beyond it the oldest
 /// is forgotten (its next use gets `stale=true`). Bounds the memory that
 /// unauthenticated requests, each issued a nonce, can take.
-pub const MAX_LIVE_NONCES: usize = 4096;
+pub(crate) const MAX_LIVE_NONCES: usize = 4096;
 
 /// Largest passwords file read (bytes); the rest is ignored.
-pub const MAX_PASSWORDS_FILE: u64 = 16 << 20;
+pub(crate) const MAX_PASSWORDS_FILE: u64 = 16 << 20;
 
 /// The name of per-directory passwords files.
-pub const HTPASSWD: &str = ".htpasswd";
+pub(crate) const HTPASSWD: &str = ".htpasswd";
 
 /// The outcome of a Digest check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Longest lock timeout granted (a week); `Infinite` gets this too.
-pub const MAX_LOCK_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
+pub(crate) const MAX_LOCK_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
 /// Timeout of a lock that asks for none.
-pub const DEFAULT_LOCK_TIMEOUT_SECS: i64 = 3600;
+pub(crate) const DEFAULT_LOCK_TIMEOUT_SECS: i64 = 3600;
 /// Most locks at once (beyond: 503 for new locks).
-pub const MAX_LOCKS: usize = 10_000;
+pub(crate) const MAX_LOCKS: usize = 10_000;
 /// Bytes of dead properties (names and values) kept at most (beyond:
 /// 507 Insufficient Storage).
-pub const MAX_PROPERTY_BYTES: usize = 16 << 20;
+pub(crate) const MAX_PROPERTY_BYTES: usize = 16 << 20;
 
 /// A write lock.
 #[derive(Debug, Clone)]

@@ -13,10 +13,10 @@ use quick_xml::NsReader;
 use std::ops::Range;
 
 /// Deepest element nesting accepted in a request body.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Most elements accepted in a request body.
-pub const MAX_ELEMENTS: usize = 100_000;
+pub(crate) const MAX_ELEMENTS: usize = 100_000;
 
 /// An element: its namespace URI (empty when none), local name, children
 /// and the byte range of its content (between its tags) in the body.
