@@ -4,7 +4,13 @@
  * directory listings, CGI, SSI, WebDAV, as the options say.
  *
  * Usage: web_server [-c CONFIG_FILE] [-OPTION VALUE ...]
+ *        web_server -A PASSWORDS_FILE DOMAIN USER PASSWORD
  *        web_server -h
+ *
+ * -A adds USER to the Digest passwords file (for global_auth_file,
+ * .htpasswd or dav_auth_file; htdigest's "user:domain:md5" lines), or
+ * replaces the user's password there, and exits: 0 on success, 1 when
+ * the file cannot be written or a name holds ':' or a line break.
  *
  * Options come from CONFIG_FILE (or ./mongoose.conf when it exists and no
  * -c is given), then from the command line, which wins. The config file
@@ -84,11 +90,12 @@ static void usage(FILE *out, const char *prog) {
   int i;
   fprintf(out,
           "Usage: %s [-c CONFIG_FILE] [-OPTION VALUE ...]\n"
+          "       %s -A PASSWORDS_FILE DOMAIN USER PASSWORD\n"
           "       %s -h\n"
           "Options are read from CONFIG_FILE (default: ./" DEFAULT_CONFIG_FILE
           " if it exists;\none \"name value\" per line, '#' starts a comment), "
           "then from the command line.\n\nOptions and defaults:\n",
-          prog, prog);
+          prog, prog, prog);
   for (i = 0; i < s_num_options; i++) {
     const char *def = default_value(i);
     fprintf(out, "  -%-26s %s\n", s_names[2 * i], def != NULL ? def : "(none)");
@@ -190,6 +197,64 @@ static int parse_args(int argc, char *argv[], int apply, const char **config) {
   return -1;
 }
 
+/*
+ * -A: writes `path` again through a temporary file, with the line of
+ * `user` in `domain` replaced (or added) and every other line kept.
+ * Returns the exit status.
+ */
+static int edit_passwords_file(const char *path, const char *domain,
+                               const char *user, const char *pass) {
+  char tmp[PATH_MAX], ha1[33], *line = NULL;
+  size_t cap = 0, prefix_len;
+  ssize_t n;
+  int found = 0, ok = 1;
+  FILE *in, *out;
+
+  if (*user == '\0' || strpbrk(user, ":\r\n") != NULL ||
+      strpbrk(domain, ":\r\n") != NULL) {
+    fprintf(stderr, "User and domain may not be empty or contain ':' or line breaks\n");
+    return 1;
+  }
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int) sizeof(tmp)) {
+    fprintf(stderr, "Path too long: %s\n", path);
+    return 1;
+  }
+  prefix_len = strlen(user) + 1 + strlen(domain) + 1;
+  mg_md5(ha1, user, ":", domain, ":", pass, NULL);
+  if ((out = fopen(tmp, "w")) == NULL) {
+    fprintf(stderr, "Cannot write %s: %s\n", tmp, strerror(errno));
+    return 1;
+  }
+  if ((in = fopen(path, "r")) != NULL) {
+    while ((n = getline(&line, &cap, in)) > 0) {
+      if ((size_t) n > prefix_len && strncmp(line, user, strlen(user)) == 0 &&
+          line[strlen(user)] == ':' &&
+          strncmp(line + strlen(user) + 1, domain, strlen(domain)) == 0 &&
+          line[prefix_len - 1] == ':') {
+        if (found++) continue; /* a duplicate of the user: drop it */
+        fprintf(out, "%s:%s:%s\n", user, domain, ha1);
+      } else {
+        fputs(line, out);
+        if (line[n - 1] != '\n') fputc('\n', out);
+      }
+    }
+    ok = !ferror(in);
+    free(line);
+    fclose(in);
+  } else if (errno != ENOENT) {
+    fprintf(stderr, "Cannot read %s: %s\n", path, strerror(errno));
+    ok = 0;
+  }
+  if (!found) fprintf(out, "%s:%s:%s\n", user, domain, ha1);
+  if (fclose(out) != 0) ok = 0;
+  if (!ok || rename(tmp, path) != 0) {
+    fprintf(stderr, "Cannot update %s: %s\n", path, strerror(errno));
+    remove(tmp);
+    return 1;
+  }
+  return 0;
+}
+
 /* Replaces a relative document_root by its absolute path, if it exists. */
 static void make_root_absolute(void) {
   char resolved[PATH_MAX];
@@ -211,6 +276,14 @@ int main(int argc, char *argv[]) {
   if (s_num_options > MAX_OPTIONS) {
     fprintf(stderr, "Too many options (%d)\n", s_num_options);
     return 1;
+  }
+
+  if (argc > 1 && strcmp(argv[1], "-A") == 0) {
+    if (argc != 6) {
+      usage(stderr, argv[0]);
+      return 2;
+    }
+    return edit_passwords_file(argv[2], argv[3], argv[4], argv[5]);
   }
 
   /* Check the command line and find -c before reading anything. */

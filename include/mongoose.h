@@ -335,6 +335,9 @@ void mg_template(struct mg_connection *conn, const char *text, struct mg_expansi
  md5("user:realm:password"), as written by the `mongoose -A` tool) and
  the server's `auth_domain` option. Reads `fp` from its current position.
  Returns 1 (MG_TRUE) on a match, else 0; 0 when `conn` or `fp` is NULL.
+ Unlike 5.4, the nonce must be one the server issued in its challenge,
+ at most 300 s ago, and each `nc` of it counts once: a replayed or
+ expired one gives 0, and the challenge that follows says `stale=true`.
 
  # Safety
  `conn` must be NULL or a live connection; `fp` NULL or an open FILE.

@@ -114,8 +114,10 @@ fn tree() -> &'static Tree {
             ("empty.txt", b""),
             ("data.bin", &data),
             ("custom404.html", b"<p>custom not found page</p>\n"),
+            // Names ending in .htpasswd are hidden; a file named exactly
+            // .htpasswd would protect its tree (tests/auth_files.rs).
             (
-                ".htpasswd",
+                "backup.htpasswd",
                 b"joe:mydomain.com:0123456789abcdef0123456789abcdef\n",
             ),
             ("sub/index.html", b"<p>sub index</p>\n"),
@@ -124,7 +126,7 @@ fn tree() -> &'static Tree {
             ("list/plain.txt", b"plain\n"),
             ("list/secret.txt", b"top secret\n"),
             ("list/.dotfile", b"dot\n"),
-            ("list/.htpasswd", b"x:y:z\n"),
+            ("list/old.htpasswd", b"x:y:z\n"),
             ("list/zdir/z.txt", b"z\n"),
             ("deep/secret.txt", b"deep secret\n"),
             ("deep/visible.txt", b"visible\n"),
@@ -722,7 +724,7 @@ fn listing_escapes_names_and_hides_files() {
     let r = curl_i(&s.url(&format!("/list/{}", url_encode(ESCAPED_NAME))), &[]);
     assert_eq!((r.status, r.body.as_slice()), (200, &b"escaped\n"[..]));
 
-    // The root listing has big.bin but not the root .htpasswd.
+    // The root listing has big.bin but not the root backup.htpasswd.
     let page = curl_i(&s.url("/"), &[]).text();
     assert!(
         page.contains("big.bin") && page.contains("hello.txt"),
@@ -750,9 +752,9 @@ fn hidden_files_are_404_everywhere() {
     for path in [
         "/list/secret.txt",
         "/deep/secret.txt",
-        "/.htpasswd",
-        "/list/.htpasswd",
-        "/LIST/.HTPASSWD",
+        "/backup.htpasswd",
+        "/list/old.htpasswd",
+        "/list/OLD.HTPASSWD",
     ] {
         let r = curl_i(&s.url(path), &[]);
         assert_eq!(r.status, 404, "{path}");

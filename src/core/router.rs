@@ -4,11 +4,12 @@
 //! Two decisions: [`route`] by method and URI (proxy, OPTIONS, WebDAV,
 //! files), and [`file_handler`] for a file the static handler resolved
 //! (CGI, SSI or the file itself). The slots for the handlers not written
-//! yet (proxy, WebDAV, CGI, SSI) answer as 5.4 did without them, or 501
+//! yet (proxy, CGI, SSI) answer as 5.4 did without them, or 501
 //! where serving the file would publish a script's source.
 
 use crate::core::connection::ConnPtr;
 use crate::core::dialect::Dialect;
+use crate::core::handlers::dav;
 use crate::core::handlers::static_files;
 use crate::core::handlers::static_files::Target;
 use crate::core::options::{Opt, Options};
@@ -31,6 +32,11 @@ const KNOWN_METHODS: &[&[u8]] = &[
     b"MKCOL",
     b"PATCH",
     b"TRACE",
+    b"PROPPATCH",
+    b"COPY",
+    b"MOVE",
+    b"LOCK",
+    b"UNLOCK",
 ];
 
 /// The methods the built-in handling serves.
@@ -48,7 +54,7 @@ pub enum Route {
     Options,
     /// No `document_root`: the filesystem is never touched (404).
     NoDocumentRoot,
-    /// A WebDAV method (not implemented yet: 405).
+    /// A WebDAV method (`handlers::dav`; PATCH and TRACE get 405 there).
     Dav,
     /// GET, HEAD, POST: a file, a directory or a script under the root.
     Files,
@@ -112,8 +118,13 @@ pub fn builtin<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
         .map(<[u8]>::to_vec);
     match route(&method, &uri, root.is_some()) {
         Route::UnknownMethod => http_session::send_error(srv, c, 501),
-        Route::Proxy | Route::Dav => http_session::send_error_with(srv, c, 405, ALLOW),
-        Route::Options => http_session::reply(srv, c, 200, ALLOW, b""),
+        Route::Proxy => http_session::send_error_with(srv, c, 405, ALLOW),
+        Route::Dav => dav::serve(srv, c, root.as_deref().unwrap_or_default(), &uri, &method),
+        Route::Options => {
+            let dav = srv.options.borrow().get(Opt::DavAuthFile).is_some() && root.is_some();
+            let allow = if dav { dav::ALLOW_DAV } else { ALLOW };
+            http_session::reply(srv, c, 200, allow, b"")
+        }
         Route::NoDocumentRoot => http_session::send_error(srv, c, 404),
         Route::Files => {
             static_files::serve_static(srv, c, root.as_deref().unwrap_or_default(), &uri)

@@ -63,6 +63,14 @@ pub struct Server<D: Dialect> {
     /// The same, as last stored by `poll` (which alone writes it): the lock
     /// is taken only when the polling thread changes.
     pub io_thread_stored: Cell<Option<u64>>,
+    /// The Digest nonces this server issued (see `core::auth`).
+    pub nonces: RefCell<crate::core::auth::Nonces>,
+    /// What the requests under way proved with their Digest credentials,
+    /// by connection address (kept here rather than in every connection
+    /// record; an entry goes when its connection's next request begins).
+    pub request_auth: RefCell<Vec<(usize, crate::core::auth::RequestAuth)>>,
+    /// WebDAV locks and dead properties (see `handlers::dav_state`).
+    pub dav: RefCell<crate::core::handlers::dav_state::DavState>,
 }
 
 impl<D: Dialect> Server<D> {
@@ -82,6 +90,9 @@ impl<D: Dialect> Server<D> {
             buffered_input: Cell::new(0),
             acl: RefCell::new(None),
             spare_list: Cell::new(Vec::new()),
+            nonces: RefCell::new(crate::core::auth::Nonces::new()),
+            request_auth: RefCell::new(Vec::new()),
+            dav: RefCell::new(Default::default()),
             read_buf: Cell::new(Vec::new()),
             pool: RefCell::default(),
             next_timer_check: Cell::new(None),

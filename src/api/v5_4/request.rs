@@ -3,8 +3,8 @@
 use super::dialect::ConnPtr;
 use super::types::{mg_connection, mg_expansion};
 use super::{c_bytes, guard};
-use crate::core::auth::authorize_digest;
-use crate::core::options::Opt;
+use crate::core::auth::Verdict;
+use crate::core::protocol::http_session::check_digest;
 use std::os::raw::{c_char, c_int};
 
 /// Returns the value of the first request header called `name`
@@ -112,6 +112,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// md5("user:realm:password"), as written by the `mongoose -A` tool) and
 /// the server's `auth_domain` option. Reads `fp` from its current position.
 /// Returns 1 (MG_TRUE) on a match, else 0; 0 when `conn` or `fp` is NULL.
+/// Unlike 5.4, the nonce must be one the server issued in its challenge,
+/// at most 300 s ago, and each `nc` of it counts once: a replayed or
+/// expired one gives 0, and the challenge that follows says `stale=true`.
 ///
 /// # Safety
 /// `conn` must be NULL or a live connection; `fp` NULL or an open FILE.
@@ -139,18 +142,10 @@ pub unsafe extern "C" fn mg_authorize_digest(
         }
         let server = c.with(|c| c.server);
         // SAFETY: a connection's `server` points at the server that owns it.
-        let realm = unsafe { server.as_ref() }
-            .and_then(|s| {
-                s.options
-                    .borrow()
-                    .get_bytes(Opt::AuthDomain)
-                    .map(<[u8]>::to_vec)
-            })
-            .unwrap_or_default();
-        c.with(|c| {
-            let auth = c.head.header(b"Authorization").unwrap_or_default();
-            authorize_digest(c.head.method(), auth, &realm, &passwords) as c_int
-        })
+        let Some(srv) = (unsafe { server.as_ref() }) else {
+            return 0;
+        };
+        c.with(|c| (check_digest(srv, c, &passwords) == Verdict::Granted) as c_int)
     })
 }
 

@@ -2,4 +2,8 @@
 //! files and directory listings today; CGI, SSI, WebDAV and the proxy
 //! belong here too.
 
+pub mod auth_files;
+pub mod dav;
+pub mod dav_state;
+pub mod dav_xml;
 pub mod static_files;

@@ -7,6 +7,7 @@ use crate::core::connection::{ConnPtr, Connection, FileBody};
 use crate::core::dialect::Dialect;
 use crate::core::files::conditional::{self, RangeResult};
 use crate::core::files::{hidden, listing, resolve};
+use crate::core::handlers::auth_files;
 use crate::core::http::path::percent_encode;
 use crate::core::options::Opt;
 use crate::core::protocol::http_session;
@@ -58,6 +59,11 @@ pub fn serve_static<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, root: &[u8], uri
         }
         Err(resolve::ResolveError::Io(_)) => return http_session::send_error(srv, c, 404),
     };
+    // Before the existence check (a protected tree reveals nothing, not
+    // even which files it holds), and before hiding, as 5.4 did.
+    if !auth_files::authorize(srv, c, &resolved.root, &resolved.path, resolved.is_dir) {
+        return;
+    }
     let root_bytes = resolved.root.as_os_str().as_bytes().to_vec();
     if !resolved.exists
         || hidden::is_hidden_below(
@@ -65,6 +71,7 @@ pub fn serve_static<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, root: &[u8], uri
             resolved.path.as_os_str().as_bytes(),
             hide.as_deref(),
         )
+        || auth_files::is_auth_file(srv, &resolved.path)
     {
         return http_session::send_error(srv, c, 404);
     }
@@ -93,7 +100,10 @@ fn send_directory<D: Dialect>(
         .unwrap_or_default()
         .to_vec();
     match resolve::find_index(dir, &index_files) {
-        Some(index) if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide) => {
+        Some(index)
+            if !hidden::is_hidden(index.path.as_os_str().as_bytes(), hide)
+                && !auth_files::is_auth_file(srv, &index.path) =>
+        {
             router::serve_target(srv, c, target(index))
         }
         _ => send_listing(srv, c, &dir.path, uri, hide),
@@ -110,7 +120,9 @@ pub fn send_file<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, path: &[u8]) {
         .map(<[u8]>::to_vec);
     let p = Path::new(std::ffi::OsStr::from_bytes(path));
     let meta = match std::fs::metadata(p) {
-        Ok(m) if !hidden::is_hidden(path, hide.as_deref()) => m,
+        Ok(m) if !hidden::is_hidden(path, hide.as_deref()) && !auth_files::is_auth_file(srv, p) => {
+            m
+        }
         _ => return http_session::send_error(srv, c, 404),
     };
     let t = Target {
@@ -174,6 +186,7 @@ fn send_listing<D: Dialect>(
         Ok(e) => e,
         Err(_) => return http_session::send_error(srv, c, 403),
     };
+    auth_files::drop_auth_files(srv, dir, &mut entries);
     let query = c.with(query_string);
     listing::sort(&mut entries, query.as_deref());
     let page = listing::render(uri, query.as_deref(), &entries);

@@ -106,6 +106,7 @@ fn parse_head<D: Dialect>(srv: &Server<D>, c: &mut Connection<D>) -> Step {
         }
         Err(e) => Step::Error(e.status()),
         Ok(true) => {
+            forget_request_auth(srv, c);
             c.publish_head();
             c.set_status(0);
             D::set_websocket(&mut c.public, false);
@@ -255,6 +256,7 @@ pub fn end_request<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, keep_alive: bool)
         c.body_len = 0;
         c.chunked = None;
         c.new_data = false;
+        forget_request_auth(srv, c);
         c.reset_request_fields();
         if c.recv.is_empty() {
             // Nothing pipelined: the request's buffers go back to the
@@ -339,8 +341,11 @@ pub fn reply<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, status: i32, headers: &
     end_request(srv, c, keep);
 }
 
-/// MG_AUTH said no: the 5.4 Digest challenge (with a Content-Length, so
-/// the connection can stay open).
+/// MG_AUTH said no, or a passwords file protects the path: 401 with a
+/// Digest challenge as 5.4 sent it, with a nonce this server issued (see
+/// `core::auth`), `stale=true` when the request's digest was right but its
+/// nonce was not acceptable, and a Content-Length, so the connection can
+/// stay open.
 pub fn send_auth_challenge<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
     let realm = srv
         .options
@@ -348,10 +353,70 @@ pub fn send_auth_challenge<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
         .get_bytes(Opt::AuthDomain)
         .map(|r| String::from_utf8_lossy(r).into_owned())
         .unwrap_or_default();
-    let now = crate::core::net::clock::unix_now();
-    let challenge =
-        format!("WWW-Authenticate: Digest qop=\"auth\", realm=\"{realm}\", nonce=\"{now}\"\r\n");
+    let nonce = srv
+        .nonces
+        .borrow_mut()
+        .issue(crate::core::net::clock::unix_now());
+    let id = c.with(|c| conn_id(c));
+    let stale = srv
+        .request_auth
+        .borrow()
+        .iter()
+        .any(|(k, a)| *k == id && a.stale);
+    let challenge = format!(
+        "WWW-Authenticate: Digest qop=\"auth\", realm=\"{}\", nonce=\"{nonce}\"{}\r\n",
+        realm.replace(['"', '\\', '\r', '\n'], "_"),
+        if stale { ", stale=true" } else { "" }
+    );
     reply(srv, c, 401, &challenge, b"");
+}
+
+/// Checks the request's `Authorization` header against a passwords file's
+/// contents and the server's nonces (`core::auth::verify`), remembering
+/// the outcome for the rest of the request.
+pub fn check_digest<D: Dialect>(
+    srv: &Server<D>,
+    c: &mut Connection<D>,
+    passwords: &[u8],
+) -> crate::core::auth::Verdict {
+    let realm = srv
+        .options
+        .borrow()
+        .get_bytes(Opt::AuthDomain)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let id = conn_id(c);
+    let mut table = srv.request_auth.borrow_mut();
+    let at = match table.iter().position(|(k, _)| *k == id) {
+        Some(at) => at,
+        None => {
+            table.push((id, Default::default()));
+            table.len() - 1
+        }
+    };
+    crate::core::auth::verify(
+        &mut srv.nonces.borrow_mut(),
+        &mut table[at].1,
+        crate::core::net::clock::unix_now(),
+        c.head.method(),
+        c.head.header(b"Authorization").unwrap_or_default(),
+        &realm,
+        passwords,
+    )
+}
+
+fn conn_id<D: Dialect>(c: &Connection<D>) -> usize {
+    c as *const Connection<D> as usize
+}
+
+/// A request ends or begins: what an earlier one on the connection
+/// proved does not carry over.
+fn forget_request_auth<D: Dialect>(srv: &Server<D>, c: &Connection<D>) {
+    let mut table = srv.request_auth.borrow_mut();
+    if !table.is_empty() {
+        let id = conn_id(c);
+        table.retain(|(k, _)| *k != id);
+    }
 }
 
 /// `url_rewrites` `CODE=uri`: a 302 to `uri` carrying the code, the
