@@ -17,6 +17,7 @@
 PREFIX   ?= /usr/local
 CC       ?= cc
 CARGO    ?= cargo
+OBJCOPY  ?= objcopy
 BUILD    := build
 CFLAGS   ?= -O2 -g
 WARN     := -std=c99 -Wall -Wextra -Werror
@@ -32,6 +33,22 @@ PORT     ?= 8080
 HOST     ?= 127.0.0.1
 # Where cargo puts its output (honours CARGO_TARGET_DIR).
 TARGET   := $(or $(CARGO_TARGET_DIR),target)
+# `make SMALL_STD=1`: link a standard library rebuilt without its backtrace
+# symbolizer (DWARF reader, demangler, decompressor: ~220 KB of every
+# program's code, which only RUST_BACKTRACE=1 after a panic would run).
+# Panics still unwind and are still caught at every exported function.
+# Needs nightly cargo (-Zbuild-std): `rustup toolchain install nightly`
+# and `rustup component add rust-src --toolchain nightly`. README,
+# "Memory footprint".
+ifeq ($(SMALL_STD),1)
+HOST      := $(shell rustc -vV | sed -n 's/^host: //p')
+LIB_BUILD := $(CARGO) +nightly rustc --release --lib --crate-type staticlib --target $(HOST) \
+             -Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind
+LIB_OUT   := $(TARGET)/$(HOST)/release/libmongoose.a
+else
+LIB_BUILD := $(CARGO) rustc --release --lib --crate-type staticlib
+LIB_OUT   := $(TARGET)/release/libmongoose.a
+endif
 
 .PHONY: all lib run test bench soak lint header check-header install clean FORCE
 
@@ -40,10 +57,21 @@ all: lib $(BUILD)/libmongoose.so $(BUILD)/mongoose.pc $(EXAMPLES) $(BUILD)/mongo
 lib: $(BUILD)/libmongoose.a
 
 # cargo decides what to rebuild; the copy only changes when the library does.
+# `cargo rustc --crate-type staticlib` rather than `cargo build`: for a
+# crate that is also an rlib (the tests and fuzz targets use it) cargo
+# silently skips the profile's LTO, and LTO across the standard library is
+# what drops its unused code from the archive.
+# The copy into build/ holds plain native objects: the standard library's
+# precompiled objects carry LLVM bitcode (.llvmbc), which makes nm, ar and
+# ld.bfd read them through the LLVM plugin when one is installed (clang's),
+# and fail. Their DWARF goes too: it was most of the archive's size, and
+# our own code is built without debug information anyway.
 $(BUILD)/libmongoose.a: FORCE
-	$(CARGO) build --release
+	$(LIB_BUILD)
 	@mkdir -p $(BUILD)
-	@cmp -s $(TARGET)/release/libmongoose.a $@ || cp $(TARGET)/release/libmongoose.a $@
+	@$(OBJCOPY) --remove-section=.llvmbc --remove-section=.llvmcmd --strip-debug \
+	  $(LIB_OUT) $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # A cdylib would not export the C shim's symbols: build the shared library
 # from the static one, exporting only the mg_* API.

@@ -67,6 +67,9 @@ INSTR_BASE, INSTR_EXTRA = 1000, 10000
 IDLE_CONNS = 500
 WS_TARGET = 190000.0
 RSS_TARGET_KIB = 2.5 * 1024  # 2.5 MiB
+# Code and read-only data of hello_world as size(1) counts it ("text"),
+# issue 19; KB = 1000 bytes, as size's figures are usually quoted.
+TEXT_TARGET = 300 * 1000
 
 NGINX_CONF = """\
 daemon off;
@@ -145,6 +148,29 @@ def check_tools():
             sys.stderr.write("bench: build/%s is missing: run `make` first\n" % exe)
             sys.exit(2)
     return tools
+
+
+def footprint():
+    """What a C programmer sees with size(1) and ls: text/data/bss of the
+    two linked programs (Berkeley format: text = code plus read-only data,
+    unwind tables and relocations) and the archive's size in bytes. The
+    standard library is "small" when built with `make SMALL_STD=1`, i.e.
+    without its backtrace symbolizer (no gimli symbols in the program)."""
+    size = find_tool("size")
+    progs = []
+    for label, rel in (("hello_world", "examples/hello_world"), ("build/mongoose", "mongoose")):
+        path = os.path.join(BUILD, rel)
+        tdb = None
+        if size:
+            out = subprocess.run([size, "-B", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 timeout=10).stdout.decode(errors="replace").splitlines()
+            if len(out) >= 2:
+                tdb = [int(x) for x in out[1].split()[:3]]
+        progs.append((label, tdb))
+    with open(os.path.join(BUILD, "examples", "hello_world"), "rb") as f:
+        std = "stable, with its backtrace symbolizer" if b"gimli" in f.read() else \
+            "rebuilt without its backtrace symbolizer (SMALL_STD=1)"
+    return dict(programs=progs, archive=os.path.getsize(os.path.join(BUILD, "libmongoose.a")), std=std)
 
 
 def tool_version(argv):
@@ -712,6 +738,7 @@ def main():
         ap.error("unknown case(s): " + ", ".join(sorted(unknown)))
 
     tools = check_tools()
+    args.footprint = footprint()
     ws_load, ws_floor, http_load = build_bench_tools(tools["cc"])
     try:
         os.sched_setaffinity(0, {int(CLIENT_CPU)})  # this script is a client too
@@ -976,6 +1003,21 @@ def write_reports(args, tools, rows, summary, elapsed):
     for t in table:
         lines.append("| {title} | {metric} | {ours} | {nginx} | {ratio} | {ocpu} | {ncpu} | {cratio} | "
                      "{errs} | {busy} | {gen} | {target} | {result} |".format(**t))
+    lines.append("")
+    foot = args.footprint
+    lines.append("Footprint (`size -B`, bytes; standard library: %s; build/libmongoose.a: %s bytes):\n"
+                 % (foot["std"], fmt(foot["archive"])))
+    lines.append("| Program | text | data | bss | Target | Result |")
+    lines.append("|---|---:|---:|---:|---|---|")
+    for label, tdb in foot["programs"]:
+        target, result = "", ""
+        if label == "hello_world":
+            target = "text <= %s" % fmt(TEXT_TARGET)
+            result = "" if tdb is None else ("PASS" if tdb[0] <= TEXT_TARGET else "FAIL")
+            bars.append(("HELLO TEXT / 300 KB", None if tdb is None else tdb[0] / TEXT_TARGET,
+                         None if tdb is None else tdb[0] <= TEXT_TARGET))
+        cells = ["n/a"] * 3 if tdb is None else [fmt(v) for v in tdb]
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (label, cells[0], cells[1], cells[2], target, result))
     lines.append("")
     lines.append("Ratios are medians of the per-run ratios (each run measures both servers back to "
                  "back), so they need not equal the ratio of the medians shown. "

@@ -270,6 +270,81 @@ fn shared_library_exports_the_api() {
     assert!(foreign.is_empty(), "non-API symbols exported: {foreign:?}");
 }
 
+/// C tools read build/libmongoose.a like any C library: no object carries
+/// LLVM bitcode (with clang's LLVM plugin installed, nm, ar and ld.bfd
+/// read such objects through it and fail: `nm -g` then lists none of the
+/// API), and `nm -g --defined-only` shows every function of the header,
+/// the C shim's variadic ones included, as a text symbol.
+#[test]
+fn static_library_is_plain_objects_defining_the_api() {
+    let lib = static_lib();
+    let out = Command::new("readelf")
+        .args(["-S", "-W"])
+        .arg(&lib)
+        .output()
+        .expect("run readelf");
+    assert!(
+        out.status.success(),
+        "readelf -S failed on {}",
+        lib.display()
+    );
+    let sections = String::from_utf8_lossy(&out.stdout);
+    let mut member = "";
+    let mut bitcode = BTreeSet::new();
+    for line in sections.lines() {
+        if let Some(m) = line.strip_prefix("File: ") {
+            member = m;
+        } else if line.contains(" .llvmbc ") || line.contains(" .llvmcmd ") {
+            bitcode.insert(member);
+        }
+    }
+    assert!(
+        bitcode.is_empty(),
+        "objects with embedded LLVM bitcode: {bitcode:?}"
+    );
+
+    let out = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .expect("run nm");
+    assert!(
+        out.status.success(),
+        "nm -g failed on {}:\n{}",
+        lib.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.split_whitespace().rev();
+        if let (Some(name), Some(kind)) = (f.next(), f.next()) {
+            kinds.push((name.to_string(), kind.to_string()));
+        }
+    }
+    let declared = header_functions();
+    assert!(
+        declared.len() > 25 && declared.contains("mg_printf"),
+        "could not parse the header: {declared:?}"
+    );
+    let not_text: Vec<String> = declared
+        .iter()
+        .filter(|name| !kinds.iter().any(|(n, k)| n == *name && k == "T"))
+        .map(|name| {
+            let seen: Vec<&str> = kinds
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, k)| k.as_str())
+                .collect();
+            format!("{name} {seen:?}")
+        })
+        .collect();
+    assert!(
+        not_text.is_empty(),
+        "header functions that `nm -g --defined-only` does not show as T \
+         (with the symbol types it shows instead): {not_text:?}"
+    );
+}
+
 #[test]
 fn program_linked_against_shared_library_runs() {
     let so = shared_lib();

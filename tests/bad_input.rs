@@ -70,15 +70,6 @@ fn expect_400(srv: &Server, request: &[u8]) {
     );
 }
 
-fn vm_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
-}
-
 /// Writes `prefix` then `total` bytes of `fill` in a thread, ignoring
 /// errors (the server is expected to refuse and close). Returns the join
 /// handle; the flag stops it early.
@@ -669,7 +660,7 @@ fn head_just_under_and_at_the_limit_works() {
 #[test]
 fn endless_head_is_refused_without_unbounded_buffering() {
     let srv = start_test_server(&[]);
-    let rss_before = vm_rss_kb(srv.pid());
+    let rss_before = vm_rss_kib(srv.pid());
     let mut s = conn(&srv);
     let stop = Arc::new(AtomicBool::new(false));
     let writer = flood(
@@ -682,11 +673,11 @@ fn endless_head_is_refused_without_unbounded_buffering() {
     let r = read_response(&mut s);
     assert_eq!(r.status, 431);
     assert_eq!(r.header("Connection"), Some("close"));
-    let rss = vm_rss_kb(srv.pid());
+    let rss = vm_rss_kib(srv.pid());
     assert!(is_closed(&mut s, Duration::from_secs(5)), "not closed");
     stop.store(true, Ordering::Relaxed);
     writer.join().unwrap();
-    let rss = rss.max(vm_rss_kb(srv.pid()));
+    let rss = rss.max(vm_rss_kib(srv.pid()));
     assert!(
         rss < 30 * 1024,
         "server RSS {rss} kB (before {rss_before} kB)"
@@ -799,11 +790,11 @@ fn one_gib_upload_is_refused_with_bounded_memory() {
         "413 took {:?}",
         t0.elapsed()
     );
-    let mut rss = vm_rss_kb(srv.pid());
+    let mut rss = vm_rss_kib(srv.pid());
     assert!(is_closed(&mut s, Duration::from_secs(5)), "not closed");
-    rss = rss.max(vm_rss_kb(srv.pid()));
+    rss = rss.max(vm_rss_kib(srv.pid()));
     let sent = writer.join().unwrap();
-    rss = rss.max(vm_rss_kb(srv.pid()));
+    rss = rss.max(vm_rss_kib(srv.pid()));
     assert!(
         rss < 30 * 1024,
         "server RSS {rss} kB after the client sent {sent} bytes"
@@ -824,7 +815,7 @@ fn one_gib_upload_is_refused_with_bounded_memory() {
     assert_eq!(r.status, 413);
     assert!(is_closed(&mut s, Duration::from_secs(5)), "not closed");
     writer.join().unwrap();
-    let rss = vm_rss_kb(srv.pid());
+    let rss = vm_rss_kib(srv.pid());
     assert!(rss < 30 * 1024, "server RSS {rss} kB");
     assert_healthy(&srv);
 }
@@ -1184,11 +1175,11 @@ fn pipelined_flood_without_reading_is_bounded() {
     let t0 = Instant::now();
     while !writer.is_finished() && t0.elapsed() < Duration::from_secs(4) {
         std::thread::sleep(Duration::from_millis(100));
-        rss = rss.max(vm_rss_kb(srv.pid()));
+        rss = rss.max(vm_rss_kib(srv.pid()));
     }
     stop.store(true, Ordering::Relaxed);
     let sent = writer.join().unwrap();
-    rss = rss.max(vm_rss_kb(srv.pid()));
+    rss = rss.max(vm_rss_kib(srv.pid()));
     drop(s);
     assert!(
         rss < 30 * 1024,

@@ -12,6 +12,7 @@
 //! Running out of descriptors (defect 3) is tested in tests/event_loop.rs.
 
 mod common;
+use common::ws::*;
 use common::*;
 
 use std::io::{ErrorKind, Read, Write};
@@ -35,15 +36,6 @@ fn drain_nonblocking(s: &mut TcpStream, got: &mut Vec<u8>) -> bool {
             Err(e) => panic!("read: {e}"),
         }
     }
-}
-
-fn vm_rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
 }
 
 /// `closes=N` of test_server's /stats, asked on `s` (kept alive).
@@ -241,47 +233,6 @@ fn ws_open(port: u16) -> TcpStream {
     s
 }
 
-/// A masked client frame (the mask is zero: the payload reads as sent).
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    let mut v = vec![first];
-    match payload.len() {
-        n if n < 126 => v.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            v.push(0x80 | 126);
-            v.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            v.push(0x80 | 127);
-            v.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    v.extend_from_slice(&[0; 4]);
-    v.extend_from_slice(payload);
-    v
-}
-
-/// Reads one server frame: (first byte, payload).
-fn read_frame(s: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).expect("read frame header");
-    let len = match h[1] & 0x7f {
-        126 => {
-            let mut b = [0u8; 2];
-            s.read_exact(&mut b).unwrap();
-            u16::from_be_bytes(b) as usize
-        }
-        127 => {
-            let mut b = [0u8; 8];
-            s.read_exact(&mut b).unwrap();
-            u64::from_be_bytes(b) as usize
-        }
-        n => n as usize,
-    };
-    let mut payload = vec![0u8; len];
-    s.read_exact(&mut payload).expect("read frame payload");
-    (h[0], payload)
-}
-
 /// The close code of a CLOSE frame, after which the server must close.
 fn expect_close(s: &mut TcpStream, code: u16, what: &str) {
     let (first, payload) = read_frame(s);
@@ -402,10 +353,10 @@ fn memory_comes_back(bin: &Path, round: fn(&Server)) {
             .arg(format!("max_buffered_input_size={BUDGET}"))
             .env("MALLOC_MMAP_THRESHOLD_", "65536"),
     );
-    let base = vm_rss_kb(srv.pid());
+    let base = vm_rss_kib(srv.pid());
     for i in 1..=3 {
         round(&srv);
-        let now = vm_rss_kb(srv.pid());
+        let now = vm_rss_kib(srv.pid());
         assert!(
             now < base + 1024,
             "RSS {base} kB at start, {now} kB after round {i}"

@@ -10,6 +10,7 @@
 //! note on stderr; `.ci/run` installs it.
 
 mod common;
+use common::ws::*;
 use common::*;
 
 use std::io::{Read, Write};
@@ -133,48 +134,6 @@ fn ws_open(port: u16) -> TcpStream {
     let head = read_head(&mut s);
     assert!(head.starts_with("HTTP/1.1 101 "), "{head:?}");
     s
-}
-
-/// A masked client frame.
-fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
-    const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
-    let mut v = vec![first];
-    match payload.len() {
-        n if n < 126 => v.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            v.push(0x80 | 126);
-            v.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            v.push(0x80 | 127);
-            v.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    v.extend_from_slice(&MASK);
-    v.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
-    v
-}
-
-/// Reads one (unmasked) server frame: (first byte, payload).
-fn read_frame(s: &mut TcpStream) -> (u8, Vec<u8>) {
-    let mut h = [0u8; 2];
-    s.read_exact(&mut h).expect("frame header");
-    let len = match h[1] & 0x7f {
-        126 => {
-            let mut b = [0u8; 2];
-            s.read_exact(&mut b).unwrap();
-            u16::from_be_bytes(b) as usize
-        }
-        127 => {
-            let mut b = [0u8; 8];
-            s.read_exact(&mut b).unwrap();
-            u64::from_be_bytes(b) as usize
-        }
-        n => n as usize,
-    };
-    let mut payload = vec![0u8; len];
-    s.read_exact(&mut payload).expect("frame payload");
-    (h[0], payload)
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! it: qop=auth only, HA2 = md5(method:uri), response =
 //! md5(HA1:nonce:nc:cnonce:qop:HA2), compared case-insensitively.
 
-use super::util::header_param::parse_header;
-use super::util::md5::{hex_lower, Md5};
+use crate::core::util::header_param::parse_header;
+use crate::core::util::md5::{hex_lower, Md5};
 
 /// Longest passwords-file line considered (5.4 read 255 characters).
 const MAX_LINE: usize = 255;

@@ -5,11 +5,12 @@
 //! Records are boxed and never move; they are freed only by the server's
 //! sweep, which runs outside every user callback.
 
-use super::dialect::Dialect;
-use super::http::chunked::ChunkedDecoder;
-use super::http::request::RequestHead;
-use super::http::response::Response;
-use super::server::Server;
+use crate::core::dialect::Dialect;
+use crate::core::http::chunked::ChunkedDecoder;
+use crate::core::http::request::RequestHead;
+use crate::core::http::response::Response;
+use crate::core::net::transport::Transport;
+use crate::core::server::Server;
 use std::net::SocketAddr;
 use std::os::raw::{c_char, c_void};
 use std::os::unix::io::RawFd;
@@ -39,7 +40,8 @@ pub enum Stage {
 pub struct Connection<D: Dialect> {
     /// Must stay the first field: C sees a pointer to it.
     pub public: D::Public,
-    pub fd: RawFd,
+    /// How the bytes travel (a plain socket today).
+    pub transport: Transport,
     pub stage: Stage,
     /// Received, not yet consumed bytes (current request first).
     pub recv: Vec<u8>,
@@ -151,7 +153,7 @@ impl<D: Dialect> Connection<D> {
         let now = Instant::now();
         let mut c = Box::new(Connection {
             public: D::blank(server_param),
-            fd,
+            transport: Transport::Plain(fd),
             stage: Stage::Head,
             recv: Vec::new(),
             send: Vec::new(),
@@ -297,7 +299,22 @@ impl<D: Dialect> Connection<D> {
 
     /// Between requests, with nothing received or queued.
     pub fn is_idle(&self) -> bool {
-        self.stage == Stage::Head && self.recv.is_empty() && !self.has_pending_output()
+        self.awaits_request() && !self.has_pending_output()
+    }
+
+    /// Waiting for a request, with nothing of it received yet.
+    pub fn awaits_request(&self) -> bool {
+        self.stage == Stage::Head && self.recv.is_empty()
+    }
+
+    /// The descriptor `select()` watches.
+    pub fn fd(&self) -> RawFd {
+        self.transport.fd()
+    }
+
+    /// An outgoing connection whose connect() has not finished.
+    pub fn is_connecting(&self) -> bool {
+        self.stage == Stage::Connecting
     }
 
     /// No more input will be served: close once the queued output is sent.
@@ -340,7 +357,7 @@ pub fn write_ip(dst: &mut [c_char; 48], addr: &SocketAddr) {
             at += 1;
         }
         // At most "255.255.255.255": 15 bytes of the 48.
-        for &d in super::http::digits::<10>(u64::from(octet), &mut [0; 20]) {
+        for &d in crate::core::http::digits::<10>(u64::from(octet), &mut [0; 20]) {
             dst[at] = d as c_char;
             at += 1;
         }

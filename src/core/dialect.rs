@@ -8,8 +8,8 @@
 //! every connection record and the setters below compile to plain stores:
 //! nothing is copied per event.
 
-use super::connection::ConnPtr;
-pub use super::http::request::HeadView;
+use crate::core::connection::ConnPtr;
+pub use crate::core::http::request::HeadView;
 use std::net::SocketAddr;
 use std::os::raw::{c_char, c_void};
 

@@ -3,6 +3,7 @@
 //! their defaults, followed by the limits this implementation adds. Values
 //! are plain strings; typed accessors parse them where they are used.
 
+use super::sys::RunAsUserError;
 use std::ffi::{CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::raw::c_char;
@@ -134,6 +135,16 @@ impl OptionError {
             OptionError::UnknownUser => c"Unknown user",
             OptionError::SetgidFailed => c"setgid() failed",
             OptionError::SetuidFailed => c"setuid() failed",
+        }
+    }
+}
+
+impl From<RunAsUserError> for OptionError {
+    fn from(e: RunAsUserError) -> Self {
+        match e {
+            RunAsUserError::UnknownUser => OptionError::UnknownUser,
+            RunAsUserError::SetgidFailed => OptionError::SetgidFailed,
+            RunAsUserError::SetuidFailed => OptionError::SetuidFailed,
         }
     }
 }

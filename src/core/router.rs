@@ -7,12 +7,14 @@
 //! yet (proxy, WebDAV, CGI, SSI) answer as 5.4 did without them, or 501
 //! where serving the file would publish a script's source.
 
-use super::connection::ConnPtr;
-use super::dialect::Dialect;
-use super::options::{Opt, Options};
-use super::server::Server;
-use super::static_files::Target;
-use super::util::pattern::match_prefix;
+use crate::core::connection::ConnPtr;
+use crate::core::dialect::Dialect;
+use crate::core::handlers::static_files;
+use crate::core::handlers::static_files::Target;
+use crate::core::options::{Opt, Options};
+use crate::core::protocol::http_session;
+use crate::core::server::Server;
+use crate::core::util::pattern::match_prefix;
 use std::os::unix::ffi::OsStrExt;
 
 /// Methods the built-in handling knows (5.4's list plus PATCH and TRACE,
@@ -99,34 +101,34 @@ pub fn file_handler(options: &Options, path: &[u8]) -> FileHandler {
     }
 }
 
-impl<D: Dialect> Server<D> {
-    /// Built-in handling of the current request. Uses the public `uri`,
-    /// which the handler may have replaced before declining.
-    pub fn builtin(&self, c: ConnPtr<D>) {
-        let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
-        let root = self
-            .options
-            .borrow()
-            .get_bytes(Opt::DocumentRoot)
-            .map(<[u8]>::to_vec);
-        match route(&method, &uri, root.is_some()) {
-            Route::UnknownMethod => self.send_error(c, 501),
-            Route::Proxy | Route::Dav => self.send_error_with(c, 405, ALLOW),
-            Route::Options => self.reply(c, 200, ALLOW, b""),
-            Route::NoDocumentRoot => self.send_error(c, 404),
-            Route::Files => self.serve_static(c, root.as_deref().unwrap_or_default(), &uri),
+/// Built-in handling of the current request. Uses the public `uri`,
+/// which the handler may have replaced before declining.
+pub fn builtin<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
+    let (method, uri) = c.with(|c| (c.head.method().to_vec(), c.public_uri()));
+    let root = srv
+        .options
+        .borrow()
+        .get_bytes(Opt::DocumentRoot)
+        .map(<[u8]>::to_vec);
+    match route(&method, &uri, root.is_some()) {
+        Route::UnknownMethod => http_session::send_error(srv, c, 501),
+        Route::Proxy | Route::Dav => http_session::send_error_with(srv, c, 405, ALLOW),
+        Route::Options => http_session::reply(srv, c, 200, ALLOW, b""),
+        Route::NoDocumentRoot => http_session::send_error(srv, c, 404),
+        Route::Files => {
+            static_files::serve_static(srv, c, root.as_deref().unwrap_or_default(), &uri)
         }
     }
+}
 
-    /// Serves a resolved file with its handler. A script served as it is
-    /// would publish its source (passwords in `config.php` and the like):
-    /// until CGI and SSI exist, such requests get 501.
-    pub fn serve_target(&self, c: ConnPtr<D>, t: Target) {
-        let handler = file_handler(&self.options.borrow(), t.path.as_os_str().as_bytes());
-        match handler {
-            FileHandler::Cgi | FileHandler::Ssi => self.send_error(c, 501),
-            FileHandler::Static => self.send_target(c, t),
-        }
+/// Serves a resolved file with its handler. A script served as it is
+/// would publish its source (passwords in `config.php` and the like):
+/// until CGI and SSI exist, such requests get 501.
+pub fn serve_target<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, t: Target) {
+    let handler = file_handler(&srv.options.borrow(), t.path.as_os_str().as_bytes());
+    match handler {
+        FileHandler::Cgi | FileHandler::Ssi => http_session::send_error(srv, c, 501),
+        FileHandler::Static => static_files::send_target(srv, c, t),
     }
 }
 

@@ -7,12 +7,12 @@
 //! so mutable state sits in `Cell`/`RefCell`s whose borrows never span a
 //! callback.
 
-use super::connection::{ConnPtr, Stage};
-use super::dialect::{Answer, Dialect, Event};
-use super::listener;
-use super::options::{parse_listening_port, Opt, OptionError, Options};
-use super::sys;
-use super::wakeup::{Message, Wakeup};
+use crate::core::connection::{ConnPtr, Stage};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::net::listener;
+use crate::core::net::wakeup::{Message, Wakeup};
+use crate::core::options::{parse_listening_port, Opt, OptionError, Options};
+use crate::core::sys;
 use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
 use std::io;
@@ -55,9 +55,9 @@ pub struct Server<D: Dialect> {
     /// under every handler call).
     pub read_buf: Cell<Vec<u8>>,
     /// Request buffers between requests (see `buffer_pool`).
-    pub pool: RefCell<super::buffer_pool::BufferPool>,
+    pub pool: RefCell<crate::core::net::buffer_pool::BufferPool>,
     /// The parsed `access_control_list`, when set.
-    pub acl: RefCell<Option<super::files::acl::Acl>>,
+    pub acl: RefCell<Option<crate::core::files::acl::Acl>>,
     /// The thread that last ran `mg_poll_server` (its `thread_token`).
     pub io_thread: sys::Lock<Option<u64>>,
     /// The same, as last stored by `poll` (which alone writes it): the lock
@@ -121,7 +121,7 @@ impl<D: Dialect> Server<D> {
 
     /// Adds a new connection (accepted or outgoing) to the server.
     pub fn add_connection(&self, c: ConnPtr<D>) {
-        let fd = c.with(|c| c.fd);
+        let fd = c.with(|c| c.fd());
         self.conns.borrow_mut().push(c);
         if let Ok(i) = usize::try_from(fd) {
             let mut by_fd = self.by_fd.borrow_mut();
@@ -137,7 +137,7 @@ impl<D: Dialect> Server<D> {
         self.conns.borrow_mut().retain(|c| !doomed.contains(c));
         let mut by_fd = self.by_fd.borrow_mut();
         for c in doomed {
-            let fd = c.with(|c| c.fd);
+            let fd = c.with(|c| c.fd());
             if let Some(slot) = usize::try_from(fd).ok().and_then(|i| by_fd.get_mut(i)) {
                 if *slot == Some(*c) {
                     *slot = None;
@@ -220,9 +220,9 @@ impl<D: Dialect> Server<D> {
             Opt::AccessControlList => {
                 // A malformed ACL is refused (5.4 then allowed everyone).
                 let acl = match value {
-                    Some(v) => {
-                        Some(super::files::acl::Acl::parse(v).map_err(|_| OptionError::BadAcl)?)
-                    }
+                    Some(v) => Some(
+                        crate::core::files::acl::Acl::parse(v).map_err(|_| OptionError::BadAcl)?,
+                    ),
                     None => None,
                 };
                 *self.acl.borrow_mut() = acl;
@@ -303,7 +303,7 @@ impl<D: Dialect> Server<D> {
     pub fn shutdown(&self) {
         for c in self.snapshot() {
             c.with(|c| {
-                super::event_loop::write_out(c);
+                crate::core::net::event_loop::write_out(c);
                 c.close_now = true;
             });
         }

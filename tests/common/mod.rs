@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
@@ -156,6 +158,29 @@ impl Drop for Server {
     }
 }
 
+/// The resident set size of process `pid`, in KiB.
+pub fn vm_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
+/// Asserts that the server behind `cpu` uses (almost) no CPU for 2 s: it
+/// sleeps in select() instead of spinning.
+pub fn assert_sleeps_in_select(cpu: impl Fn() -> Duration) {
+    let before = cpu();
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu() - before;
+    assert!(
+        used < Duration::from_millis(100),
+        "idle server used {used:?} of CPU in 2 s"
+    );
+}
+
+/// User + system CPU time of process `pid`, from /proc.
 pub fn cpu_time(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let after_comm = &stat[stat.rfind(')').unwrap() + 2..];

@@ -6,6 +6,7 @@ use super::dialect::{ConnPtr, Connection};
 use super::types::mg_connection;
 use super::{c_bytes, c_slice, guard};
 use crate::core::connection::Stage;
+use crate::core::handlers::static_files;
 use crate::core::websocket;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -183,7 +184,7 @@ pub unsafe extern "C" fn mg_send_file(conn: *mut mg_connection, path: *const c_c
         // SAFETY: a connection's `server` points at the server that owns it,
         // which outlives its connections.
         if let Some(server) = unsafe { server.as_ref() } {
-            server.send_file(c, path);
+            static_files::send_file(server, c, path);
         }
     })
 }

@@ -5,8 +5,9 @@ use super::dialect::ConnPtr;
 use super::dialect::{run_iteration, Server};
 use super::guard;
 use super::types::{mg_connection, mg_handler_t, mg_server};
+use crate::core::net::wakeup::{Message, UserPtr};
 use crate::core::options::OPTION_NAMES;
-use crate::core::wakeup::{Message, UserPtr};
+use crate::core::protocol::client;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 use std::os::unix::thread::JoinHandleExt;
@@ -317,7 +318,6 @@ pub unsafe extern "C" fn mg_connect(
         if use_ssl != 0 {
             return std::ptr::null_mut();
         }
-        s.connect(host, port)
-            .map_or(std::ptr::null_mut(), ConnPtr::public)
+        client::connect(s, host, port).map_or(std::ptr::null_mut(), ConnPtr::public)
     })
 }

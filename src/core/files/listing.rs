@@ -161,6 +161,9 @@ pub fn format_size(size: u64) -> String {
     if rest * 2 > unit || (rest * 2 == unit && tenths % 2 == 1) {
         tenths += 1;
     }
+    // At most u64::MAX * 10 / 1024 + 1: formatting it as a u64 keeps the
+    // u128 formatter out of the binary.
+    let tenths = u64::try_from(tenths).unwrap_or(u64::MAX);
     format!("{}.{}{}", tenths / 10, tenths % 10, suffix)
 }
 

@@ -287,7 +287,7 @@ pub fn resolve(
 fn check_inside(root: PathBuf, path: PathBuf) -> Result<Resolved, ResolveError> {
     let root_bytes = root.as_os_str().as_bytes();
     if let Some(rel) = path.as_os_str().as_bytes().strip_prefix(root_bytes) {
-        match crate::core::sys::open_beneath(&root, rel) {
+        match crate::core::sys::open_beneath(&root, rel, crate::core::net::clock::now()) {
             Ok(file) => {
                 let meta = file.metadata().map_err(ResolveError::Io)?;
                 return Ok(Resolved {

@@ -1,12 +1,13 @@
-//! HTTP/1.1: request heads, chunked request bodies, URI clean-up, status
-//! reasons and reply framing. Pure code: no sockets here (the one outside
-//! input is the clock, for `Date`).
+//! HTTP/1.1: request heads, reply heads of outgoing connections, chunked
+//! request bodies, URI clean-up, status reasons and reply framing. Pure
+//! code: no sockets here (the one outside input is the clock, for `Date`).
 
 #![forbid(unsafe_code)]
 
 pub mod chunked;
 pub mod date;
 pub mod path;
+pub mod reply;
 pub mod request;
 pub mod response;
 pub mod status;
@@ -70,7 +71,7 @@ pub fn trim_ows(s: &[u8]) -> &[u8] {
 /// once per second (`clock::http_date_now`).
 pub fn push_date_header(out: &mut Vec<u8>) {
     out.extend_from_slice(b"Date: ");
-    out.extend_from_slice(super::clock::http_date_now().as_bytes());
+    out.extend_from_slice(crate::core::net::clock::http_date_now().as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 

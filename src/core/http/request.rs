@@ -1,6 +1,9 @@
 //! Parsing a request head (with httparse) into the NUL-terminated strings
 //! that `struct mg_connection` points at, plus what the server needs to
 //! frame the request: body length, keep-alive, `Expect: 100-continue`.
+//! The head record (`RequestHead`, `HeadStrings`, `HeadView`) and the
+//! length/coding helpers are shared with `reply.rs`, which parses the reply
+//! heads of outgoing connections into the same record.
 
 use super::path;
 use std::mem::MaybeUninit;
@@ -10,9 +13,9 @@ use std::os::raw::c_char;
 pub(crate) const MAX_PUBLIC_HEADERS: usize = 30;
 /// Largest head accepted whatever `max_request_head_size` says (431 above):
 /// offsets into a head's strings fit in 32 bits.
-const MAX_HEAD_BYTES: usize = 1 << 30;
+pub(super) const MAX_HEAD_BYTES: usize = 1 << 30;
 /// Headers parsed for framing; more than this is a 431.
-const MAX_PARSED_HEADERS: usize = 128;
+pub(super) const MAX_PARSED_HEADERS: usize = 128;
 
 /// How the request body is delimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,67 +206,9 @@ impl RequestHead {
         Ok(true)
     }
 
-    /// Parses a reply head (outgoing connections): the fields then hold
-    /// `request_method` = "HTTP/1.x", `uri` = the status code, and
-    /// `http_version` = the reason phrase, as in 5.4. Returns the status.
-    pub fn parse_reply(&mut self, buf: &[u8], max_head: usize) -> Result<Option<u16>, HeadError> {
-        let max_head = max_head.min(MAX_HEAD_BYTES);
-        let mut raw_headers = [httparse::EMPTY_HEADER; MAX_PARSED_HEADERS];
-        let mut resp = httparse::Response::new(&mut raw_headers);
-        let n = match resp.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => n,
-            Ok(httparse::Status::Partial) if buf.len() > max_head => {
-                return Err(HeadError::TooLarge)
-            }
-            Ok(httparse::Status::Partial) => return Ok(None),
-            Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
-            Err(_) => return Err(HeadError::BadRequest),
-        };
-        let code = resp.code.unwrap_or(0);
-        let version = if resp.version == Some(0) {
-            &b"HTTP/1.0"[..]
-        } else {
-            b"HTTP/1.1"
-        };
-        let code_text = code.to_string();
-        let framing = if code / 100 == 1 || code == 204 || code == 304 {
-            BodyFraming::Length(0)
-        } else {
-            match reply_framing(resp.headers) {
-                Ok(f) => f,
-                Err(_) => return Err(HeadError::BadRequest),
-            }
-        };
-        let has_length = resp.headers.iter().any(|h| {
-            h.name.eq_ignore_ascii_case("Content-Length")
-                || h.name.eq_ignore_ascii_case("Transfer-Encoding")
-        });
-        self.store_strings(
-            version,
-            code_text.as_bytes(),
-            resp.reason.unwrap_or("").as_bytes(),
-            None,
-            resp.headers,
-        );
-        self.head_len = n;
-        // No length and no chunking: the body runs until the peer closes.
-        self.framing = if has_length || framing == BodyFraming::Length(0) && code / 100 == 1 {
-            Some(framing)
-        } else if code == 204 || code == 304 {
-            Some(BodyFraming::Length(0))
-        } else {
-            None
-        };
-        self.keep_alive = true;
-        self.http10 = resp.version == Some(0);
-        self.expect_continue = false;
-        self.is_head_method = false;
-        Ok(Some(code))
-    }
-
     /// Copies the strings of a parsed head into `storage`, NUL-terminated,
     /// and records where each starts (headers: the first 30).
-    fn store_strings(
+    pub(super) fn store_strings(
         &mut self,
         method: &[u8],
         uri: &[u8],
@@ -510,7 +455,7 @@ fn is_valid_host(v: &[u8]) -> bool {
 
 /// The `Content-Length` of a message, if it has one; invalid or conflicting
 /// values are a 400.
-fn content_length(headers: &[httparse::Header]) -> Result<Option<u64>, HeadError> {
+pub(super) fn content_length(headers: &[httparse::Header]) -> Result<Option<u64>, HeadError> {
     let mut length: Option<u64> = None;
     for h in headers {
         if h.name.eq_ignore_ascii_case("Content-Length") {
@@ -532,7 +477,7 @@ fn content_length(headers: &[httparse::Header]) -> Result<Option<u64>, HeadError
 /// The transfer codings of a message, in order, over all its
 /// `Transfer-Encoding` lines (empty list elements ignored, RFC 9110
 /// 5.6.1); `None` when it has no such header.
-fn transfer_codings<'a>(headers: &'a [httparse::Header<'a>]) -> Option<Vec<&'a [u8]>> {
+pub(super) fn transfer_codings<'a>(headers: &'a [httparse::Header<'a>]) -> Option<Vec<&'a [u8]>> {
     let mut codings: Option<Vec<&[u8]>> = None;
     for h in headers {
         if h.name.eq_ignore_ascii_case("Transfer-Encoding") {
@@ -577,21 +522,6 @@ fn request_framing(headers: &[httparse::Header], http10: bool) -> Result<BodyFra
             }
         }
         _ => Err(HeadError::BadRequest),
-    }
-}
-
-/// A reply's body framing (outgoing connections), leniently: a final
-/// chunked coding is decoded whatever came before it; conflicting or
-/// invalid lengths still fail the reply.
-fn reply_framing(headers: &[httparse::Header]) -> Result<BodyFraming, HeadError> {
-    let length = content_length(headers)?;
-    match (transfer_codings(headers), length) {
-        (None, n) => Ok(BodyFraming::Length(n.unwrap_or(0))),
-        (Some(_), Some(_)) => Err(HeadError::BadRequest),
-        (Some(codings), None) => match codings.last() {
-            Some(c) if c.eq_ignore_ascii_case(b"chunked") => Ok(BodyFraming::Chunked),
-            _ => Err(HeadError::UnsupportedEncoding),
-        },
     }
 }
 

@@ -5,13 +5,13 @@
 //! `status_code` holds the reply's status, and a connect that succeeds at
 //! once is not mistaken for a failure.
 
-use super::connection::{ConnPtr, Connection, Stage};
-use super::dialect::{Answer, Dialect, Event};
-use super::http::chunked::ChunkedDecoder;
-use super::http::request::BodyFraming;
-use super::options::Opt;
-use super::server::Server;
-use super::sys;
+use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::http::chunked::ChunkedDecoder;
+use crate::core::http::request::BodyFraming;
+use crate::core::options::Opt;
+use crate::core::server::Server;
+use crate::core::sys;
 use std::net::ToSocketAddrs;
 
 enum ReplyStep {
@@ -26,86 +26,85 @@ enum ReplyStep {
     Fail,
 }
 
-impl<D: Dialect> Server<D> {
-    /// `mg_connect`: resolves `host` (blocking, as in 5.4) and starts a
-    /// non-blocking connect.
-    pub fn connect(&self, host: &str, port: u16) -> Option<ConnPtr<D>> {
-        let addr = (host, port).to_socket_addrs().ok()?.next()?;
-        let (fd, _in_progress) = sys::connect_tcp(&addr).ok()?;
-        if fd >= sys::FD_SETSIZE {
-            sys::close(fd);
-            return None;
-        }
-        let _ = sys::set_nodelay(fd);
-        let mut conn = Connection::new(fd, None, None, self.server_param);
-        conn.server = self;
-        conn.stage = Stage::Connecting;
-        let c = ConnPtr::from_box(conn);
-        self.add_connection(c);
-        Some(c)
+/// `mg_connect`: resolves `host` (blocking, as in 5.4) and starts a
+/// non-blocking connect.
+pub fn connect<D: Dialect>(srv: &Server<D>, host: &str, port: u16) -> Option<ConnPtr<D>> {
+    let addr = (host, port).to_socket_addrs().ok()?.next()?;
+    let (fd, _in_progress) = sys::connect_tcp(&addr).ok()?;
+    if fd >= sys::FD_SETSIZE {
+        sys::close(fd);
+        return None;
     }
+    let _ = sys::set_nodelay(fd);
+    let mut conn = Connection::new(fd, None, None, srv.server_param);
+    conn.server = srv;
+    conn.stage = Stage::Connecting;
+    let c = ConnPtr::from_box(conn);
+    srv.add_connection(c);
+    Some(c)
+}
 
-    /// The socket became writable while connecting: MG_CONNECT, or on
-    /// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
-    pub fn finish_connect(&self, c: ConnPtr<D>) {
-        let ok = c.with(|c| {
-            let err = sys::socket_error(c.fd);
-            if err != 0 {
-                c.set_status(err);
-                c.close_now = true;
-                return false;
-            }
-            c.peer = sys::peer_addr(c.fd);
-            D::set_addresses(&mut c.public, c.peer, sys::local_addr(c.fd));
-            c.set_status(0);
-            c.stage = Stage::Reply;
-            c.last_io = super::clock::now();
-            true
-        });
-        if ok && self.call(c, Event::Connect) == Answer::Declined {
-            c.with(|c| c.close_now = true);
+/// The socket became writable while connecting: MG_CONNECT, or on
+/// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
+pub fn finish_connect<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
+    let ok = c.with(|c| {
+        let err = sys::socket_error(c.fd());
+        if err != 0 {
+            c.set_status(err);
+            c.close_now = true;
+            return false;
         }
-        self.flush(c);
+        c.peer = sys::peer_addr(c.fd());
+        let local = sys::local_addr(c.fd());
+        D::set_addresses(&mut c.public, c.peer, local);
+        c.set_status(0);
+        c.stage = Stage::Reply;
+        c.last_io = crate::core::net::clock::now();
+        true
+    });
+    if ok && srv.call(c, Event::Connect) == Answer::Declined {
+        c.with(|c| c.close_now = true);
     }
+    srv.flush(c);
+}
 
-    /// Delivers every complete reply in the receive buffer.
-    pub fn process_replies(&self, c: ConnPtr<D>) {
-        let (max_head, max_body) = {
-            let o = self.options.borrow();
-            (
-                o.number(Opt::MaxRequestHeadSize) as usize,
-                o.number(Opt::MaxRequestBodySize),
-            )
-        };
-        loop {
-            match c.with(|c| next_reply(c, max_head, max_body)) {
-                ReplyStep::Wait => return,
-                ReplyStep::Fail => return c.with(|c| c.close_now = true),
-                ReplyStep::Deliver {
-                    consumed,
-                    keep_head,
-                } => {
-                    c.with(|c| c.reply_delivered = true);
-                    let result = self.call(c, Event::Reply);
-                    c.with(|c| {
-                        let head_len = c.head.head_len;
-                        D::set_content(&mut c.public, std::ptr::null_mut(), 0);
-                        if keep_head {
-                            c.recv
-                                .drain(head_len..(head_len + consumed).min(c.recv.len()));
-                        } else {
-                            c.recv.drain(..(head_len + consumed).min(c.recv.len()));
-                            c.reply_head_parsed = false;
-                            c.chunked = None;
-                            c.reset_request_fields();
-                        }
-                        if result == Answer::Declined {
-                            c.close_now = true;
-                        }
-                    });
-                    if keep_head || result == Answer::Declined {
-                        return;
+/// Delivers every complete reply in the receive buffer.
+pub fn process_replies<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
+    let (max_head, max_body) = {
+        let o = srv.options.borrow();
+        (
+            o.number(Opt::MaxRequestHeadSize) as usize,
+            o.number(Opt::MaxRequestBodySize),
+        )
+    };
+    loop {
+        match c.with(|c| next_reply(c, max_head, max_body)) {
+            ReplyStep::Wait => return,
+            ReplyStep::Fail => return c.with(|c| c.close_now = true),
+            ReplyStep::Deliver {
+                consumed,
+                keep_head,
+            } => {
+                c.with(|c| c.reply_delivered = true);
+                let result = srv.call(c, Event::Reply);
+                c.with(|c| {
+                    let head_len = c.head.head_len;
+                    D::set_content(&mut c.public, std::ptr::null_mut(), 0);
+                    if keep_head {
+                        c.recv
+                            .drain(head_len..(head_len + consumed).min(c.recv.len()));
+                    } else {
+                        c.recv.drain(..(head_len + consumed).min(c.recv.len()));
+                        c.reply_head_parsed = false;
+                        c.chunked = None;
+                        c.reset_request_fields();
                     }
+                    if result == Answer::Declined {
+                        c.close_now = true;
+                    }
+                });
+                if keep_head || result == Answer::Declined {
+                    return;
                 }
             }
         }

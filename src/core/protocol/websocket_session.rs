@@ -5,12 +5,13 @@
 //! here: PING gets a PONG, CLOSE gets a CLOSE and the connection ends.
 //! Protocol errors close with the RFC 6455 status code.
 
-use super::connection::{ConnPtr, Connection, Stage, WsState};
-use super::dialect::{Answer, Dialect, Event};
-use super::http::has_token;
-use super::options::Opt;
-use super::server::Server;
-use super::websocket::{self as ws, FrameHeader};
+use crate::core::connection::{ConnPtr, Connection, Stage, WsState};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::http::has_token;
+use crate::core::options::Opt;
+use crate::core::protocol::http_session;
+use crate::core::server::Server;
+use crate::core::websocket::{self as ws, FrameHeader};
 use std::time::{Duration, Instant};
 
 /// What the next buffered frame asks for.
@@ -32,110 +33,107 @@ enum HandshakeError {
     WrongVersion,
 }
 
-impl<D: Dialect> Server<D> {
-    /// Is this request a websocket upgrade (`Upgrade: websocket`)?
-    pub fn is_upgrade_request(&self, c: &Connection<D>) -> bool {
-        self.has_handler()
-            && c.head
-                .header(b"Upgrade")
-                .is_some_and(|v| has_token(v, b"websocket"))
-    }
+/// Is this request a websocket upgrade (`Upgrade: websocket`)?
+pub fn is_upgrade_request<D: Dialect>(srv: &Server<D>, c: &Connection<D>) -> bool {
+    srv.has_handler()
+        && c.head
+            .header(b"Upgrade")
+            .is_some_and(|v| has_token(v, b"websocket"))
+}
 
-    /// Runs the upgrade: MG_AUTH, MG_WS_HANDSHAKE, 101, MG_WS_CONNECT.
-    pub fn upgrade(&self, c: ConnPtr<D>) {
-        let checked = c.with(|c| check_handshake(c));
-        match checked {
-            Err(HandshakeError::WrongVersion) => {
-                c.with(|c| {
-                    c.response.keep_alive = false;
-                    c.linger = true;
-                });
-                return self.reply(c, 426, "Sec-WebSocket-Version: 13\r\n", b"");
-            }
-            Err(HandshakeError::BadRequest) => return self.protocol_error(c, 400),
-            Ok(()) => {}
-        }
-        // 5.4 sent the 101 before asking MG_AUTH; a refused client now gets
-        // a plain 401 instead of a 101 followed by garbage.
-        if self.call(c, Event::Auth) == Answer::Declined {
-            return self.send_auth_challenge(c);
-        }
-        c.with(|c| D::set_websocket(&mut c.public, true));
-        if self.call(c, Event::WsHandshake) == Answer::Declined {
+/// Runs the upgrade: MG_AUTH, MG_WS_HANDSHAKE, 101, MG_WS_CONNECT.
+pub fn upgrade<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
+    let checked = c.with(|c| check_handshake(c));
+    match checked {
+        Err(HandshakeError::WrongVersion) => {
             c.with(|c| {
-                let key = c.head.header(b"Sec-WebSocket-Key").unwrap_or_default();
-                let reply = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
-                    ws::accept_key(key)
-                );
-                c.send.extend_from_slice(reply.as_bytes());
+                c.response.keep_alive = false;
+                c.linger = true;
             });
+            return http_session::reply(srv, c, 426, "Sec-WebSocket-Version: 13\r\n", b"");
         }
-        c.with(|c| {
-            let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
-            c.recv.drain(..consumed);
-            c.stage = Stage::Websocket;
-            c.set_status(101);
-            c.ws = Some(Box::new(WsState {
-                message: Vec::new(),
-                message_opcode: None,
-                last_rx: super::clock::now(),
-                ping_sent: None,
-            }));
-        });
-        self.call(c, Event::WsConnect);
+        Err(HandshakeError::BadRequest) => return http_session::protocol_error(srv, c, 400),
+        Ok(()) => {}
     }
+    // 5.4 sent the 101 before asking MG_AUTH; a refused client now gets
+    // a plain 401 instead of a 101 followed by garbage.
+    if srv.call(c, Event::Auth) == Answer::Declined {
+        return http_session::send_auth_challenge(srv, c);
+    }
+    c.with(|c| D::set_websocket(&mut c.public, true));
+    if srv.call(c, Event::WsHandshake) == Answer::Declined {
+        c.with(|c| {
+            let key = c.head.header(b"Sec-WebSocket-Key").unwrap_or_default();
+            let reply = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+                ws::accept_key(key)
+            );
+            c.send.extend_from_slice(reply.as_bytes());
+        });
+    }
+    c.with(|c| {
+        let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
+        c.recv.drain(..consumed);
+        c.stage = Stage::Websocket;
+        c.set_status(101);
+        c.ws = Some(Box::new(WsState {
+            message: Vec::new(),
+            message_opcode: None,
+            last_rx: crate::core::net::clock::now(),
+            ping_sent: None,
+        }));
+    });
+    srv.call(c, Event::WsConnect);
+}
 
-    /// Handles every complete frame in the receive buffer.
-    pub fn process_frames(&self, c: ConnPtr<D>) {
-        let max = self.options.borrow().number(Opt::WebsocketMaxMessageSize);
-        loop {
-            match c.with(|c| next_frame(c, max, self.input_room(c))) {
-                FrameStep::Wait | FrameStep::Closed => return,
-                FrameStep::Continue => {}
-                FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
-                FrameStep::Deliver => {
-                    let result = self.call(c, Event::Request);
-                    c.with(finish_delivery);
-                    if result == Answer::Declined {
-                        // 5.4: MG_FALSE for a frame closes the connection.
-                        return c.with(|c| fail(c, ws::CLOSE_NORMAL));
-                    }
+/// Handles every complete frame in the receive buffer.
+pub fn process_frames<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
+    let max = srv.options.borrow().number(Opt::WebsocketMaxMessageSize);
+    loop {
+        match c.with(|c| next_frame(c, max, srv.input_room(c))) {
+            FrameStep::Wait | FrameStep::Closed => return,
+            FrameStep::Continue => {}
+            FrameStep::Fail(code) => return c.with(|c| fail(c, code)),
+            FrameStep::Deliver => {
+                let result = srv.call(c, Event::Request);
+                c.with(finish_delivery);
+                if result == Answer::Declined {
+                    // 5.4: MG_FALSE for a frame closes the connection.
+                    return c.with(|c| fail(c, ws::CLOSE_NORMAL));
                 }
             }
         }
     }
+}
 
-    /// Keep-alive pings; closes a peer that stopped answering.
-    pub fn websocket_timers(&self, c: &mut Connection<D>, now: Instant) {
-        let interval =
-            Duration::from_millis(self.options.borrow().number(Opt::WebsocketPingIntervalMs));
-        if interval.is_zero() {
-            return;
+/// Keep-alive pings; closes a peer that stopped answering.
+pub fn websocket_timers<D: Dialect>(srv: &Server<D>, c: &mut Connection<D>, now: Instant) {
+    let interval = Duration::from_millis(srv.options.borrow().number(Opt::WebsocketPingIntervalMs));
+    if interval.is_zero() {
+        return;
+    }
+    let Some(state) = c.ws.as_mut() else {
+        return;
+    };
+    match state.ping_sent {
+        Some(sent) if now.saturating_duration_since(sent) >= interval => c.close_now = true,
+        Some(_) => {}
+        None if now.saturating_duration_since(state.last_rx) >= interval => {
+            state.ping_sent = Some(now);
+            ws::write_frame(&mut c.send, ws::OP_PING, b"");
         }
-        let Some(state) = c.ws.as_mut() else {
-            return;
-        };
-        match state.ping_sent {
-            Some(sent) if now.saturating_duration_since(sent) >= interval => c.close_now = true,
-            Some(_) => {}
-            None if now.saturating_duration_since(state.last_rx) >= interval => {
-                state.ping_sent = Some(now);
-                ws::write_frame(&mut c.send, ws::OP_PING, b"");
-            }
-            None => {}
-        }
+        None => {}
     }
+}
 
-    /// MG_TRUE from MG_POLL on a websocket ends it (as in 5.4), cleanly.
-    pub fn close_websocket(&self, c: &mut Connection<D>) {
-        fail(c, ws::CLOSE_NORMAL);
-    }
+/// MG_TRUE from MG_POLL on a websocket ends it (as in 5.4), cleanly.
+pub fn close_websocket<D: Dialect>(c: &mut Connection<D>) {
+    fail(c, ws::CLOSE_NORMAL);
+}
 
-    /// Ends a websocket with a CLOSE frame carrying `code`.
-    pub fn fail_websocket(&self, c: &mut Connection<D>, code: u16) {
-        fail(c, code);
-    }
+/// Ends a websocket with a CLOSE frame carrying `code`.
+pub fn fail_websocket<D: Dialect>(c: &mut Connection<D>, code: u16) {
+    fail(c, code);
 }
 
 fn check_handshake<D: Dialect>(c: &Connection<D>) -> Result<(), HandshakeError> {
@@ -214,7 +212,7 @@ fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64, room: usize) -> Frame
     let Some(state) = c.ws.as_mut() else {
         return FrameStep::Fail(ws::CLOSE_PROTOCOL_ERROR);
     };
-    state.last_rx = super::clock::now();
+    state.last_rx = crate::core::net::clock::now();
     match opcode {
         ws::OP_PING => {
             let payload = c.recv[header_len..frame_len].to_vec();

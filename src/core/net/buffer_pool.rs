@@ -7,7 +7,7 @@
 //! malloc and growing vectors on every request, and a server with many
 //! idle connections costs one record per connection plus a few spares.
 
-use super::http::request::HeadStrings;
+use crate::core::http::request::HeadStrings;
 
 /// Most spares of each kind kept (the rest are freed).
 const MAX_SPARES: usize = 16;

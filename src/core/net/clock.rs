@@ -39,7 +39,7 @@ pub fn http_date_now() -> Rc<str> {
     HTTP_DATE.with(|d| {
         let mut d = d.borrow_mut();
         if d.0 != now {
-            *d = (now, Rc::from(super::http::date::http_date(now)));
+            *d = (now, Rc::from(crate::core::http::date::http_date(now)));
         }
         d.1.clone()
     })

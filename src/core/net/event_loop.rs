@@ -3,16 +3,17 @@
 //! messages, accepts, reads (which drive the request lifecycle), writes and
 //! the sweep that closes what must be closed.
 
-use super::clock;
-use super::connection::{ConnPtr, Connection, Stage, TransferMark};
-use super::dialect::{Answer, Dialect, Event};
-use super::options::Opt;
-use super::server::Server;
-use super::sys::{self, FdSet, FD_SETSIZE};
-use super::wakeup::Message;
-use super::websocket as ws;
+use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::dialect::{Answer, Dialect, Event};
+use crate::core::net::clock;
+use crate::core::net::wakeup::Message;
+use crate::core::options::Opt;
+use crate::core::protocol;
+use crate::core::protocol::client;
+use crate::core::protocol::http_session;
+use crate::core::server::Server;
+use crate::core::sys::{self, FdSet, FD_SETSIZE};
 use std::io;
-use std::os::unix::io::AsRawFd;
 use std::time::{Duration, Instant};
 
 /// Accepts handled per poll, so a connection flood cannot starve the rest.
@@ -22,7 +23,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Most bytes read from one socket per poll, for fairness.
 const MAX_READ_PER_POLL: usize = 1 << 20;
 /// Read granularity.
-const READ_CHUNK: usize = 16384;
+pub(crate) const READ_CHUNK: usize = 16384;
 /// How often idle, request and ping timers are checked.
 const TIMER_GRANULARITY: Duration = Duration::from_millis(10);
 /// Stop reading requests while this much output is waiting to be sent.
@@ -30,58 +31,10 @@ pub const MAX_QUEUED_OUTPUT_TO_READ: usize = 256 * 1024;
 /// How long a closing connection waits for the peer's FIN.
 const LINGER: Duration = Duration::from_secs(2);
 
-/// Sent to connections we cannot serve (no descriptor slot or too many).
-const REFUSAL: &[u8] =
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-
-/// The options that bound a connection's receive buffer, read once per
-/// walk over the connections.
-struct ReadLimits {
-    max_head: usize,
-    max_body: usize,
-    max_message: usize,
-}
-
-impl ReadLimits {
-    /// How many more bytes `c` may buffer now (0 = don't read).
-    fn budget<D: Dialect>(&self, c: &Connection<D>) -> usize {
-        if c.peer_closed || c.close_now {
-            return 0;
-        }
-        if c.linger_until.is_some() || c.stage == Stage::Closing {
-            return READ_CHUNK; // read and discard until the peer's FIN
-        }
-        if c.pending_output().len() > MAX_QUEUED_OUTPUT_TO_READ {
-            // A client that sends requests but does not read the replies
-            // must not make us buffer without bound: wait for it to read.
-            return 0;
-        }
-        let cap = match c.stage {
-            Stage::Head => self.max_head + 1,
-            Stage::Connecting => 0,
-            // One whole frame of the largest message, plus its header.
-            Stage::Websocket => self.max_message.saturating_add(65536),
-            // The body is complete: buffer at most one more head of
-            // pipelined input until this request ends.
-            Stage::Handling => c
-                .head
-                .head_len
-                .saturating_add(c.body_len)
-                .saturating_add(self.max_head),
-            _ => c
-                .head
-                .head_len
-                .saturating_add(self.max_body)
-                .saturating_add(self.max_head),
-        };
-        cap.saturating_sub(c.recv.len())
-    }
-}
-
 impl<D: Dialect> Server<D> {
     /// One iteration; returns the number of connections.
     pub fn poll(&self, timeout: Duration) -> usize {
-        let me = super::server::thread_token();
+        let me = crate::core::server::thread_token();
         if self.io_thread_stored.get() != Some(me) {
             self.io_thread.with(|owner| *owner = Some(me));
             self.io_thread_stored.set(Some(me));
@@ -101,7 +54,7 @@ impl<D: Dialect> Server<D> {
                 continue;
             }
             if self.has_handler() && self.call(c, Event::Poll) == Answer::Done {
-                self.handler_finished(c);
+                http_session::handler_finished(self, c);
             }
             // Pipelined requests may be waiting behind one that ended.
             self.process_pending(c);
@@ -113,7 +66,8 @@ impl<D: Dialect> Server<D> {
                 self.flush(c);
             }
             if check_timers {
-                self.check_timeouts(c, now);
+                c.with(|c| self.recharge(c));
+                protocol::check_timers(self, c, now);
             }
         }
         // The same walk list serves the rest of the iteration unless the
@@ -140,7 +94,7 @@ impl<D: Dialect> Server<D> {
                 }
             }
         }
-        let limits = self.read_limits();
+        let limits = protocol::ReadLimits::from_options(&self.options.borrow());
         // From here on records are freed only by the sweep at the end of
         // the iteration. Connections accepted (or created by callbacks)
         // after this point are served where they are created, and flushed
@@ -150,11 +104,11 @@ impl<D: Dialect> Server<D> {
         for &c in &list {
             c.with(|c| {
                 if limits.budget(c) > 0 {
-                    read.insert(c.fd);
+                    read.insert(c.fd());
                 }
                 let wrote = std::mem::take(&mut c.handler_output);
                 if c.has_pending_output() || c.stage == Stage::Connecting {
-                    write.insert(c.fd);
+                    write.insert(c.fd());
                 } else if wrote {
                     handler_wrote = true;
                 }
@@ -200,7 +154,7 @@ impl<D: Dialect> Server<D> {
             };
             if writable {
                 if c.with(|c| c.stage == Stage::Connecting) {
-                    self.finish_connect(c);
+                    client::finish_connect(self, c);
                 } else {
                     self.flush(c);
                 }
@@ -334,17 +288,6 @@ impl<D: Dialect> Server<D> {
             .saturating_sub(others)
     }
 
-    /// The size limits that decide how much a connection may buffer.
-    fn read_limits(&self) -> ReadLimits {
-        let options = self.options.borrow();
-        let n = |o| options.number(o) as usize;
-        ReadLimits {
-            max_head: n(Opt::MaxRequestHeadSize),
-            max_body: n(Opt::MaxRequestBodySize),
-            max_message: n(Opt::WebsocketMaxMessageSize),
-        }
-    }
-
     /// Reads what the socket has (within the budget) and runs the request
     /// lifecycle on it.
     pub fn read_and_process(&self, c: ConnPtr<D>) {
@@ -353,26 +296,15 @@ impl<D: Dialect> Server<D> {
             // What was read counts against the server's budget before the
             // lifecycle decides whether the body or message may grow.
             self.recharge(c);
-            (got, c.peer_closed && c.stage == Stage::Reply)
+            (got, protocol::wants_input_at_close(c))
         });
         if got_data || reply_closed {
-            self.process_input(c);
+            http_session::process_input(self, c);
         }
         c.with(|c| {
             self.recharge(c);
             if c.peer_closed && !c.close_now {
-                match c.stage {
-                    // Nothing more can arrive: finish what is queued, then close.
-                    Stage::Head
-                    | Stage::Body
-                    | Stage::Closing
-                    | Stage::Websocket
-                    | Stage::Connecting
-                    | Stage::Reply => {
-                        c.close_after_output();
-                    }
-                    Stage::Handling => {}
-                }
+                protocol::on_peer_closed(c);
             }
         });
         self.flush(c);
@@ -381,7 +313,9 @@ impl<D: Dialect> Server<D> {
     /// Returns whether new request bytes were buffered.
     fn read_socket(&self, c: &mut Connection<D>) -> bool {
         let discard = c.linger_until.is_some() || c.stage == Stage::Closing;
-        let mut budget = self.read_limits().budget(c).min(MAX_READ_PER_POLL);
+        let mut budget = protocol::ReadLimits::from_options(&self.options.borrow())
+            .budget(c)
+            .min(MAX_READ_PER_POLL);
         let mut got = false;
         if !discard && budget > 0 {
             self.lend_buffers(c);
@@ -396,7 +330,7 @@ impl<D: Dialect> Server<D> {
         while budget > 0 && !c.peer_closed {
             let want = budget.min(READ_CHUNK);
             if discard {
-                match sys::recv(c.fd, &mut chunk[..want]) {
+                match c.transport.discard(&mut chunk[..want]) {
                     Ok(0) => c.peer_closed = true,
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -404,16 +338,14 @@ impl<D: Dialect> Server<D> {
                 }
                 continue;
             }
-            match sys::recv_into(c.fd, &mut chunk[..want], &mut c.recv) {
+            match c.transport.recv_into(&mut chunk[..want], &mut c.recv) {
                 Ok(0) => c.peer_closed = true,
                 Ok(n) => {
                     budget -= n;
                     got = true;
                     c.input_received += n as u64;
                     c.last_io = clock::now();
-                    if c.head_started.is_none() && c.stage == Stage::Head {
-                        c.head_started = Some(c.last_io);
-                    }
+                    protocol::on_received(c);
                     if n < want {
                         break;
                     }
@@ -427,7 +359,7 @@ impl<D: Dialect> Server<D> {
             }
         }
         self.read_buf.set(read_buf);
-        if !got && c.stage == Stage::Head && c.recv.is_empty() {
+        if !got && c.awaits_request() {
             // Nothing came (a fresh connection yet to send, a spurious
             // wakeup): an idle connection keeps no lent buffers.
             self.reclaim_buffers(c);
@@ -446,7 +378,7 @@ impl<D: Dialect> Server<D> {
     pub fn flush(&self, c: ConnPtr<D>) {
         if c.with(write_out) {
             let keep = c.with(|c| c.file_keep_alive);
-            self.end_request(c, keep);
+            http_session::end_request(self, c, keep);
         }
         self.process_pending(c);
         c.with(|c| {
@@ -505,89 +437,7 @@ impl<D: Dialect> Server<D> {
             c.input_pending && !c.close_now && c.pending_output().len() <= MAX_QUEUED_OUTPUT_TO_READ
         });
         if pending {
-            self.process_input(c);
-        }
-    }
-
-    fn check_timeouts(&self, c: ConnPtr<D>, now: Instant) {
-        let (request_timeout, idle_timeout, min_rate) = {
-            let o = self.options.borrow();
-            (
-                Duration::from_millis(o.number(Opt::RequestTimeoutMs)),
-                Duration::from_millis(o.number(Opt::IdleTimeoutMs)),
-                o.number(Opt::MinTransferRate),
-            )
-        };
-        let expired = c.with(|c| {
-            // Buffers shrink outside reads (a request ends, a message is
-            // delivered): give the difference back to the budget.
-            self.recharge(c);
-            if let Some(until) = c.linger_until {
-                if now >= until {
-                    c.close_now = true;
-                }
-                return Expired::No;
-            }
-            if too_slow(c, now, request_timeout, min_rate) {
-                c.transfer_mark = None;
-                return match c.stage {
-                    Stage::Body => Expired::Request,
-                    Stage::Websocket if !c.has_pending_output() => Expired::Message,
-                    // A reader too slow for its reply (a websocket's
-                    // included: a CLOSE frame would wait behind the rest).
-                    _ => {
-                        c.close_now = true;
-                        Expired::No
-                    }
-                };
-            }
-            let idle = now.saturating_duration_since(c.last_io);
-            if c.has_pending_output() {
-                // Output the peer does not read: give up after the idle
-                // timeout, whatever the request stage.
-                if idle >= idle_timeout {
-                    c.close_now = true;
-                }
-                return Expired::No;
-            }
-            let request_expired = match c.stage {
-                Stage::Head if c.recv.is_empty() => {
-                    if idle >= idle_timeout {
-                        c.close_now = true;
-                    }
-                    false
-                }
-                Stage::Head => c
-                    .head_started
-                    .is_some_and(|t| now.saturating_duration_since(t) >= request_timeout),
-                Stage::Body => idle >= idle_timeout,
-                // A request the handler keeps open (MG_MORE) may be quiet
-                // for as long as it likes.
-                Stage::Websocket => {
-                    self.websocket_timers(c, now);
-                    false
-                }
-                Stage::Connecting if idle >= idle_timeout => {
-                    c.set_status(libc::ETIMEDOUT);
-                    c.close_now = true;
-                    false
-                }
-                Stage::Reply if idle >= idle_timeout => {
-                    c.close_now = true;
-                    false
-                }
-                Stage::Handling | Stage::Closing | Stage::Connecting | Stage::Reply => false,
-            };
-            if request_expired {
-                Expired::Request
-            } else {
-                Expired::No
-            }
-        });
-        match expired {
-            Expired::No => {}
-            Expired::Request => self.protocol_error(c, 408),
-            Expired::Message => c.with(|c| self.fail_websocket(c, ws::CLOSE_POLICY)),
+            http_session::process_input(self, c);
         }
     }
 
@@ -614,7 +464,7 @@ impl<D: Dialect> Server<D> {
         for c in doomed {
             c.with(|c| {
                 self.recharge(c); // (0: close_now is set)
-                sys::close(c.fd);
+                c.transport.close();
                 c.send.clear();
                 c.send_pos = 0;
                 c.recv.clear();
@@ -628,52 +478,12 @@ impl<D: Dialect> Server<D> {
     }
 }
 
-/// What `check_timeouts` found.
-enum Expired {
-    No,
-    /// The request head or body is late: 408.
-    Request,
-    /// An incoming websocket message moves too slowly: close with 1008.
-    Message,
-}
-
-/// Is a transfer in progress on `c` (see `Connection::in_transit`) moving
-/// slower than `min_rate` bytes a second? Measured over windows of at
-/// least `window` (`request_timeout_ms`): each must see `min_rate` bytes
-/// per second of it moved, in or out. Nothing is checked before the first
-/// window ends, and a burst in one window buys nothing in the next.
-fn too_slow<D: Dialect>(
-    c: &mut Connection<D>,
-    now: Instant,
-    window: Duration,
-    min_rate: u64,
-) -> bool {
-    if min_rate == 0 || window.is_zero() || !c.in_transit() {
-        c.transfer_mark = None;
-        return false;
-    }
-    let moved = c.input_received + c.output_sent;
-    let mark = *c
-        .transfer_mark
-        .get_or_insert(TransferMark { since: now, moved });
-    let elapsed = now.saturating_duration_since(mark.since);
-    if elapsed < window {
-        return false;
-    }
-    let needed = (u128::from(min_rate) * elapsed.as_millis() / 1000) as u64;
-    if moved - mark.moved < needed {
-        return true;
-    }
-    c.transfer_mark = Some(TransferMark { since: now, moved });
-    false
-}
-
 /// Answers a connection we will not serve `503` and closes it. What the
 /// client has already sent (its request, usually) is read and dropped
 /// before the close, so that the close does not turn into a reset that
 /// destroys the answer.
 fn refuse(fd: i32) {
-    let _ = sys::send(fd, REFUSAL);
+    let _ = sys::send(fd, protocol::REFUSAL);
     sys::shutdown_write(fd);
     let mut scratch = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
     for _ in 0..16 {
@@ -698,10 +508,12 @@ pub fn write_out<D: Dialect>(c: &mut Connection<D>) -> bool {
     while !c.close_now {
         let result = if !c.pending_output().is_empty() {
             let more = c.file.is_some();
-            sys::send_flags(c.fd, c.pending_output(), more).map(|n| c.consume_output(n))
+            c.transport
+                .send(&c.send[c.send_pos..], more)
+                .map(|n| c.consume_output(n))
         } else if let Some(body) = c.file.as_mut() {
             let count = body.remaining.min(SENDFILE_CHUNK as u64) as usize;
-            match sys::sendfile(c.fd, body.file.as_raw_fd(), &mut body.offset, count) {
+            match c.transport.send_file(&body.file, &mut body.offset, count) {
                 // The file shrank under us: the reply cannot be completed.
                 Ok(0) => Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
                 Ok(n) => {
@@ -734,7 +546,7 @@ pub fn write_out<D: Dialect>(c: &mut Connection<D>) -> bool {
         if c.peer_closed || !c.linger {
             c.close_now = true;
         } else {
-            sys::shutdown_write(c.fd);
+            c.transport.shutdown_write();
             c.linger_until = Some(clock::now() + LINGER);
         }
     }

@@ -4,7 +4,7 @@
 //! server lets go, so destroying one server never pulls the socket out from
 //! under the others (5.4 closed it for everyone).
 
-use super::sys;
+use crate::core::sys;
 use std::os::unix::io::RawFd;
 use std::sync::OnceLock;
 

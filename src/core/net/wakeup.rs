@@ -8,9 +8,9 @@
 //! writes a fresh byte, and the read end is drained every time so it never
 //! stays readable (no busy loop).
 
-use super::dialect::Dialect;
-use super::server::Server;
-use super::sys;
+use crate::core::dialect::Dialect;
+use crate::core::server::Server;
+use crate::core::sys;
 use std::collections::VecDeque;
 use std::io;
 use std::mem::MaybeUninit;
