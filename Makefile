@@ -7,6 +7,8 @@
 #                     (PORT=..., DIR=..., HOST=0.0.0.0 to publish it,
 #                     ARGS="-flag value ..." for more server flags)
 #   make bench        benchmarks against nginx (needs wrk and nginx)
+#   make soak         10 minutes of mixed traffic, checking that memory and
+#                     descriptors stay flat (SOAK_SECONDS=... to shorten)
 #   make test         build, then run every test (Rust unit tests, C programs
 #                     driven over loopback, header and lint checks)
 #   make install PREFIX=/usr/local
@@ -48,7 +50,7 @@ LIB_BUILD := $(CARGO) rustc --release --lib --crate-type staticlib
 LIB_OUT   := $(TARGET)/release/libmongoose.a
 endif
 
-.PHONY: all lib run test bench lint header check-header install clean FORCE
+.PHONY: all lib run test bench soak lint header check-header install clean FORCE
 
 all: lib $(BUILD)/libmongoose.so $(BUILD)/mongoose.pc $(EXAMPLES) $(BUILD)/mongoose
 
@@ -109,6 +111,15 @@ run: all
 # checks for wrk and nginx and says how to install them when missing.
 bench: all
 	python3 bench/run.py $(BENCH_ARGS)
+
+# Mixed traffic against build/mongoose, websocket_echo and file_upload for
+# SOAK_SECONDS (bench/soak.py): RSS and descriptors sampled every second
+# must stay flat, every well-formed request answered correctly. Writes
+# bench/results/soak.{csv,png,md}; exits non-zero on a violated property.
+# Not part of `make test`.
+SOAK_SECONDS ?= 600
+soak: all
+	python3 bench/soak.py --seconds $(SOAK_SECONDS)
 
 test: all check-header lint
 	$(CARGO) test --release -- --test-threads=4

@@ -1,14 +1,20 @@
 /*
  * file_upload: multipart/form-data upload of one or several files. Each
  * file is saved in the upload directory and reported with its name and
- * size. Bodies up to 256 MiB are accepted (max_request_body_size).
+ * size. Bodies up to 256 MiB are accepted (max_request_body_size). A file
+ * that cannot be written completely (a full disk, a file-size limit) is
+ * removed, and the reply is 507 Insufficient Storage (500 for other
+ * errors) listing what was saved and what was not.
  *
  * Usage: file_upload [port or address] [upload directory]
  *        (defaults: 8080 and the current directory)
  */
-#include <stdio.h>
-#include <string.h>
+#include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "mongoose.h"
 
 static const char *s_form =
@@ -34,34 +40,77 @@ static const char *safe_name(const char *name) {
   return (base[0] == '\0' || base[0] == '.') ? NULL : base;
 }
 
+/* The reply text, built before its status is known. */
+struct report {
+  char *text;
+  size_t len, cap;
+};
+
+static void report_add(struct report *r, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (r->len + (size_t) n + 1 > r->cap) {
+    size_t cap = 2 * (r->len + (size_t) n + 1);
+    char *p = realloc(r->text, cap);
+    if (p == NULL) return; /* out of memory: the report is cut short */
+    r->text = p;
+    r->cap = cap;
+  }
+  va_start(ap, fmt);
+  vsnprintf(r->text + r->len, r->cap - r->len, fmt, ap);
+  va_end(ap);
+  r->len += (size_t) n;
+}
+
+/* Writes one file; returns 0 or an errno value. stdio may keep the last
+ * bytes buffered until fclose, so its result counts too. A file that
+ * could not be written completely is removed, not left half-written. */
+static int save_file(const char *path, const char *data, int len) {
+  FILE *fp = fopen(path, "wb");
+  int err = 0;
+  if (fp == NULL) return errno != 0 ? errno : EIO;
+  if (fwrite(data, 1, (size_t) len, fp) != (size_t) len) err = errno != 0 ? errno : EIO;
+  if (fclose(fp) != 0 && err == 0) err = errno != 0 ? errno : EIO;
+  if (err != 0) remove(path);
+  return err;
+}
+
 static void handle_upload(struct mg_connection *conn) {
   const char *data;
-  int data_len, ofs = 0, n, files = 0;
+  int data_len, ofs = 0, n, files = 0, status = 200;
   char var_name[100], file_name[200], path[1024];
+  struct report r = {NULL, 0, 0};
 
-  mg_send_header(conn, "Content-Type", "text/plain");
   while ((n = mg_parse_multipart(conn->content + ofs, (int) conn->content_len - ofs, var_name,
                                  sizeof(var_name), file_name, sizeof(file_name), &data,
                                  &data_len)) > 0) {
     const char *name = safe_name(file_name);
-    FILE *fp;
+    int err;
     ofs += n;
     if (file_name[0] == '\0') continue; /* an ordinary form field */
     if (name == NULL) {
-      mg_printf_data(conn, "refused file name [%s]\n", file_name);
+      report_add(&r, "refused file name [%s]\n", file_name);
       continue;
     }
     snprintf(path, sizeof(path), "%s/%s", s_upload_dir, name);
-    if ((fp = fopen(path, "wb")) == NULL ||
-        fwrite(data, 1, (size_t) data_len, fp) != (size_t) data_len) {
-      mg_printf_data(conn, "cannot save [%s]\n", name);
+    errno = 0;
+    if ((err = save_file(path, data, data_len)) != 0) {
+      report_add(&r, "cannot save [%s]: %s\n", name, strerror(err));
+      if (status == 200) status = (err == ENOSPC || err == EFBIG || err == EDQUOT) ? 507 : 500;
     } else {
-      mg_printf_data(conn, "saved %s (field %s): %d bytes\n", name, var_name, data_len);
+      report_add(&r, "saved %s (field %s): %d bytes\n", name, var_name, data_len);
       files++;
     }
-    if (fp != NULL) fclose(fp);
   }
-  mg_printf_data(conn, "%d file(s) uploaded\n", files);
+  report_add(&r, "%d file(s) uploaded\n", files);
+  mg_send_status(conn, status);
+  mg_send_header(conn, "Content-Type", "text/plain");
+  mg_send_data(conn, r.text != NULL ? r.text : "", (int) r.len);
+  free(r.text);
 }
 
 static int event_handler(struct mg_connection *conn, enum mg_event ev) {

@@ -367,6 +367,48 @@ fn memory_comes_back(bin: &Path, round: fn(&Server)) {
     }
 }
 
+#[test]
+fn idle_websockets_give_back_the_memory_of_their_last_message() {
+    // Found by `make soak`: a websocket kept the buffers of the largest
+    // message it had received for as long as it stayed open, outside
+    // max_buffered_input_size (which counts bytes held, not capacity), so
+    // connections that each sent one big message and went quiet could pin
+    // max_connections x websocket_max_message_size.
+    let srv = Server::start_cmd(
+        Command::new(ws_server_binary())
+            .arg("0")
+            .env("MALLOC_MMAP_THRESHOLD_", "65536"),
+    );
+    let base = vm_rss_kib(srv.pid());
+    let message: Vec<u8> = (0..4u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut idle = Vec::new();
+    for _ in 0..6 {
+        let mut s = ws_open(srv.port);
+        // Whole, and in fragments (the reassembly buffer).
+        s.write_all(&frame(0x82, &message)).unwrap();
+        s.write_all(&frame(0x02, &message[..1 << 20])).unwrap();
+        s.write_all(&frame(0x80, &message[1 << 20..])).unwrap();
+        for _ in 0..2 {
+            let (op, echo) = read_frame(&mut s);
+            assert!(op == 0x82 && echo == message, "echo");
+        }
+        idle.push(s);
+    }
+    // Still open, and quiet: six times 4 MiB (twice) must not stay resident.
+    // (The server frees the last echo's buffer just after sending it.)
+    std::thread::sleep(Duration::from_millis(300));
+    let now = vm_rss_kib(srv.pid());
+    assert!(
+        now < base + 2048,
+        "RSS {base} KiB at start, {now} KiB with 6 idle websockets"
+    );
+    // And they still work.
+    for s in &mut idle {
+        s.write_all(&frame(0x81, b"small")).unwrap();
+        assert_eq!(read_frame(s), (0x81, b"small".to_vec()));
+    }
+}
+
 /// Five websockets try to hold 1.5 MiB each under the 4 MiB budget.
 fn websocket_budget_round(srv: &Server) {
     let mut held = Vec::new();

@@ -51,6 +51,7 @@ pub fn reason(code: i32) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
+        507 => "Insufficient Storage",
         100..=199 => "Informational",
         200..=299 => "OK",
         300..=399 => "Redirection",
@@ -74,6 +75,7 @@ mod tests {
         assert_eq!(reason(401), "Unauthorized");
         assert_eq!(reason(413), "Request Entity Too Large");
         assert_eq!(reason(505), "HTTP Version Not Supported");
+        assert_eq!(reason(507), "Insufficient Storage");
         assert_eq!(reason(499), "Client Error");
         assert_eq!(reason(-5), "Server Error");
         assert!(has_no_body(304) && has_no_body(204) && !has_no_body(200));

@@ -282,15 +282,24 @@ fn next_frame<D: Dialect>(c: &mut Connection<D>, max: u64, room: usize) -> Frame
     }
 }
 
+/// Buffer capacity a websocket keeps between messages; beyond it, the
+/// memory of a large message goes back once the message is delivered
+/// (`max_buffered_input_size` counts the bytes held, not the capacity: an
+/// idle connection must not keep its largest message's buffers).
+const KEPT_CAPACITY: usize = 64 * 1024;
+
 /// After MG_REQUEST: drop the delivered frame or message.
 fn finish_delivery<D: Dialect>(c: &mut Connection<D>) {
     let n = std::mem::take(&mut c.delivered_frame).min(c.recv.len());
     c.recv.drain(..n);
+    if c.recv.capacity() > KEPT_CAPACITY && c.recv.len() < KEPT_CAPACITY {
+        c.recv.shrink_to(c.recv.len());
+    }
     if let Some(state) = c.ws.as_mut() {
         if state.message_opcode.is_none() {
             state.message.clear();
-            if state.message.capacity() > 1 << 20 {
-                state.message.shrink_to(64 * 1024);
+            if state.message.capacity() > KEPT_CAPACITY {
+                state.message.shrink_to(0);
             }
         }
     }
