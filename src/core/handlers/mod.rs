@@ -2,4 +2,5 @@
 //! files and directory listings today; CGI, SSI, WebDAV and the proxy
 //! belong here too.
 
+pub mod cgi;
 pub mod static_files;
