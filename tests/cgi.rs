@@ -582,3 +582,50 @@ fn php_cgi_form_and_phpinfo() {
     let r = get(&s, "/go.php");
     assert_eq!((r.status, r.header("Location")), (302, Some("/form.php")));
 }
+
+#[test]
+fn a_c_program_whose_handler_declines_runs_scripts_too() {
+    // tests/c/test_server.c declines what it does not know: the built-in
+    // handling runs the script, with the body the handler saw (buffered,
+    // as 5.4 programs expect), while MG_POLL goes on for the connection.
+    let root = www(
+        "c-handler",
+        &[
+            (
+                "count.cgi",
+                "#!/bin/sh\nn=$(wc -c)\nprintf 'Content-Type: text/plain\\r\\n\\r\\n%s bytes, CONTENT_LENGTH=%s\\n' \"$n\" \"$CONTENT_LENGTH\"\n",
+                true,
+            ),
+            ("slow.cgi", "#!/bin/sh\nsleep 1\nprintf 'A: b\\r\\n\\r\\nslow'\n", true),
+        ],
+    );
+    let s = start_test_server(&[&format!("document_root={}", root.display())]);
+    let mut c = s.connect();
+    let body = "z".repeat(2 << 20);
+    c.write_all(
+        format!(
+            "POST /count.cgi HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(
+        (r.status, r.text()),
+        (200, format!("{0} bytes, CONTENT_LENGTH={0}\n", 2 << 20))
+    );
+    c.write_all(
+        b"POST /count.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    )
+    .unwrap();
+    let r = read_response(&mut c);
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "3 bytes, CONTENT_LENGTH=3\n")
+    );
+    c.write_all(b"GET /slow.cgi HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let r = read_response(&mut c);
+    assert_eq!((r.status, r.text().as_str()), (200, "slow"));
+}
