@@ -99,7 +99,11 @@ fn assert_fds_back(srv: &Server, baseline: usize) {
             .filter_map(|e| e.ok())
             .map(|e| {
                 let target = std::fs::read_link(e.path()).unwrap_or_default();
-                format!("{} -> {}", e.file_name().to_string_lossy(), target.display())
+                format!(
+                    "{} -> {}",
+                    e.file_name().to_string_lossy(),
+                    target.display()
+                )
             })
             .collect();
         let ss = std::process::Command::new("ss")
@@ -107,7 +111,10 @@ fn assert_fds_back(srv: &Server, baseline: usize) {
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default();
-        panic!("{n} descriptors open, baseline {baseline}:\n{}\n{ss}", fds.join("\n"));
+        panic!(
+            "{n} descriptors open, baseline {baseline}:\n{}\n{ss}",
+            fds.join("\n")
+        );
     }
 }
 
@@ -208,7 +215,8 @@ fn upload_that_fills_the_disk_gets_507_and_the_server_goes_on() {
     // itself fails): 507 with the reason, no half-written file, and the
     // same connection goes on.
     for (name, len) in [("small_over.bin", 2000), ("big.bin", 3 << 20)] {
-        s.write_all(&upload_request(name, &pattern(len, 2))).unwrap();
+        s.write_all(&upload_request(name, &pattern(len, 2)))
+            .unwrap();
         let r = read_response(&mut s);
         assert_eq!(r.status, 507, "{name}: {}", r.text());
         assert_eq!(
@@ -301,16 +309,20 @@ fn resets_in_the_middle_of_sendfile_replies_leak_nothing() {
                     match i % 4 {
                         0 => {
                             // In the middle of the body.
-                            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-                                .unwrap();
+                            s.write_all(
+                                format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+                            )
+                            .unwrap();
                             let mut buf = vec![0u8; 100_000];
                             s.read_exact(&mut buf).unwrap();
                         }
                         1 => {
                             // After a complete reply on the same connection.
                             assert_eq!(get(&mut s, "/small.bin").status, 200);
-                            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-                                .unwrap();
+                            s.write_all(
+                                format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+                            )
+                            .unwrap();
                             let mut buf = vec![0u8; 1000];
                             s.read_exact(&mut buf).unwrap();
                         }
@@ -324,8 +336,10 @@ fn resets_in_the_middle_of_sendfile_replies_leak_nothing() {
                         _ => {
                             // A range, reset before reading anything.
                             s.write_all(
-                                format!("GET {path} HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-\r\n\r\n")
-                                    .as_bytes(),
+                                format!(
+                                    "GET {path} HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-\r\n\r\n"
+                                )
+                                .as_bytes(),
                             )
                             .unwrap();
                             std::thread::sleep(Duration::from_millis(20));
@@ -463,9 +477,11 @@ fn http_load(port: u16, files: &Path, seed: u64) {
             2 => assert!(get(&mut s, "/small.bin").body == small, "small.bin"),
             3 => {
                 let body = pattern(200_000 + i as usize, seed + i);
-                let mut req =
-                    format!("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len())
-                        .into_bytes();
+                let mut req = format!(
+                    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
                 req.extend_from_slice(&body);
                 s.write_all(&req).unwrap();
                 assert!(read_response(&mut s).body == body, "echo");

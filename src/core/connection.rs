@@ -9,6 +9,7 @@ use crate::core::dialect::Dialect;
 use crate::core::http::chunked::ChunkedDecoder;
 use crate::core::http::request::RequestHead;
 use crate::core::http::response::Response;
+use crate::core::net::companion::Companion;
 use crate::core::net::transport::Transport;
 use crate::core::server::Server;
 use std::net::SocketAddr;
@@ -66,15 +67,19 @@ pub struct Connection<D: Dialect> {
     pub peer_closed: bool,
     /// Close at the next sweep, without sending anything more.
     pub close_now: bool,
-    /// After the reply drained: shut down writing and wait this long for
-    /// the peer's FIN before closing (so unread input does not turn into a
-    /// reset that destroys the reply).
-    pub linger_until: Option<Instant>,
     /// Close with a lingering close (shut down writing, drain input until
     /// the peer's FIN) rather than at once: set for error replies, where
     /// the client may still be sending a request we refused.
     pub linger: bool,
     pub close_notified: bool,
+    /// Keep-alive decision of the file body that just completed.
+    pub file_keep_alive: bool,
+    // (The bools above share one word: the record is `repr(C)` and must
+    // stay within a 1 KiB allocation.)
+    /// After the reply drained: shut down writing and wait this long for
+    /// the peer's FIN before closing (so unread input does not turn into a
+    /// reset that destroys the reply).
+    pub linger_until: Option<Instant>,
     /// Websocket session state, once upgraded.
     pub ws: Option<Box<WsState>>,
     /// Bytes of the single-frame message being delivered (in `recv`).
@@ -82,8 +87,6 @@ pub struct Connection<D: Dialect> {
     /// A file being sent after `send` drains (static files, `mg_send_file`);
     /// boxed, as most connections never have one.
     pub file: Option<Box<FileBody>>,
-    /// Keep-alive decision of the file body that just completed.
-    pub file_keep_alive: bool,
     /// Bytes written to the socket so far (for the access log).
     pub output_sent: u64,
     /// `output_mark()` when the current request started.
@@ -113,6 +116,25 @@ pub struct Connection<D: Dialect> {
     /// Bytes of input this connection is counted for in the server's
     /// `buffered_input` (see `Server::recharge`).
     pub input_charge: usize,
+    /// A built-in handler's own descriptors (a CGI child's pipes), watched
+    /// with the socket; dropped when the request ends or the record is
+    /// freed (see `net::companion`).
+    /// (Boxed twice: a thin pointer, as every record carries it.)
+    #[allow(clippy::type_complexity)]
+    pub companion: Option<Box<Box<dyn Companion<D>>>>,
+    /// The request body goes to a consumer while it arrives instead of
+    /// being buffered whole (see `http_session::stream_body`).
+    pub body_stream: Option<Box<BodyStream>>,
+}
+
+/// Progress of a request body handed to a consumer piece by piece. The
+/// bytes received and not consumed yet are `recv[head_len..][..body_len]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BodyStream {
+    /// Body bytes the consumer has taken (and that left the buffer).
+    pub consumed: u64,
+    /// The whole body has been received (it may not all be consumed).
+    pub complete: bool,
 }
 
 /// Where a transfer-rate window started: when, and how many bytes the
@@ -189,6 +211,8 @@ impl<D: Dialect> Connection<D> {
             input_received: 0,
             transfer_mark: None,
             input_charge: 0,
+            companion: None,
+            body_stream: None,
         });
         D::set_addresses(&mut c.public, peer, local);
         c
@@ -290,6 +314,8 @@ impl<D: Dialect> Connection<D> {
                     || !self.recv.is_empty()
                     || self.ws.as_ref().is_some_and(|w| w.message_opcode.is_some())
             }
+            // A streamed body still arriving moves at the client's pace.
+            Stage::Handling if self.body_stream.as_ref().is_some_and(|b| !b.complete) => true,
             _ => self.has_pending_output(),
         }
     }

@@ -59,6 +59,7 @@ option_table! {
     WebsocketPingIntervalMs = c"websocket_ping_interval_ms", Some(c"30000");
     MinTransferRate = c"min_transfer_rate", Some(c"1024");
     MaxBufferedInputSize = c"max_buffered_input_size", Some(c"268435456");
+    MaxCgiProcesses = c"max_cgi_processes", Some(c"64");
 }
 
 /// Options whose value must be a non-negative decimal number.
@@ -72,6 +73,7 @@ const NUMERIC: &[Opt] = &[
     Opt::WebsocketPingIntervalMs,
     Opt::MinTransferRate,
     Opt::MaxBufferedInputSize,
+    Opt::MaxCgiProcesses,
 ];
 
 impl Opt {

@@ -7,8 +7,9 @@
 //! yet (proxy, CGI, SSI) answer as 5.4 did without them, or 501
 //! where serving the file would publish a script's source.
 
-use crate::core::connection::ConnPtr;
+use crate::core::connection::{ConnPtr, Connection};
 use crate::core::dialect::Dialect;
+use crate::core::handlers::cgi;
 use crate::core::handlers::dav;
 use crate::core::handlers::static_files;
 use crate::core::handlers::static_files::Target;
@@ -83,7 +84,7 @@ pub fn route(method: &[u8], uri: &[u8], has_document_root: bool) -> Route {
 /// What serves a file the static handler resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileHandler {
-    /// `cgi_pattern` matches: run it (not implemented yet: 501).
+    /// `cgi_pattern` matches: run it (`handlers/cgi.rs`).
     Cgi,
     /// `ssi_pattern` matches: expand its includes (not implemented yet: 501).
     Ssi,
@@ -105,6 +106,25 @@ pub fn file_handler(options: &Options, path: &[u8]) -> FileHandler {
     } else {
         FileHandler::Static
     }
+}
+
+/// Does the built-in handling send this request's body to a consumer
+/// while it arrives (a CGI script's stdin), rather than buffer it? Judged
+/// from the head alone: a URI that `cgi_pattern` matches under the root,
+/// or a directory (whose index file may be a script). A guess that turns
+/// out wrong costs only the keep-alive of that request.
+pub fn consumes_body<D: Dialect>(srv: &Server<D>, c: &Connection<D>) -> bool {
+    let options = srv.options.borrow();
+    let Some(root) = options.get_bytes(Opt::DocumentRoot) else {
+        return false;
+    };
+    let uri = c.head.uri();
+    if route(c.head.method(), uri, true) != Route::Files {
+        return false;
+    }
+    let mut path = root.to_vec();
+    path.extend_from_slice(uri);
+    uri.ends_with(b"/") || file_handler(&options, &path) == FileHandler::Cgi
 }
 
 /// Built-in handling of the current request. Uses the public `uri`,
@@ -138,7 +158,8 @@ pub fn builtin<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
 pub fn serve_target<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, t: Target) {
     let handler = file_handler(&srv.options.borrow(), t.path.as_os_str().as_bytes());
     match handler {
-        FileHandler::Cgi | FileHandler::Ssi => http_session::send_error(srv, c, 501),
+        FileHandler::Cgi => cgi::serve(srv, c, &t.path),
+        FileHandler::Ssi => http_session::send_error(srv, c, 501),
         FileHandler::Static => static_files::send_target(srv, c, t),
     }
 }

@@ -319,6 +319,8 @@ impl<D: Dialect> Server<D> {
             });
         }
         self.sweep();
+        // Children of requests that ended (CGI) are killed and reaped.
+        crate::core::net::companion::reap_all();
         self.replace_listener(-1);
         let spare = self.spare_fd.replace(-1);
         if spare >= 0 {

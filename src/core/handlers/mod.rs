@@ -3,6 +3,7 @@
 //! belong here too.
 
 pub mod auth_files;
+pub mod cgi;
 pub mod dav;
 pub mod dav_state;
 pub mod dav_xml;

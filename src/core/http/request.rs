@@ -332,6 +332,16 @@ impl RequestHead {
             })
             .map(|&(_, v)| s.string(v))
     }
+
+    /// Every exposed header (the first 30) as (name, value), in order.
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.strings.iter().flat_map(|s| {
+            s.headers.iter().map(move |&(n, v)| {
+                let (n, v) = (n as usize, v as usize);
+                (&s.storage[n..v - 1], s.string(v as u32))
+            })
+        })
+    }
 }
 
 /// The strings of a parsed head, NUL-terminated, in one buffer.

@@ -6,6 +6,7 @@
 use crate::core::connection::{ConnPtr, Connection, Stage};
 use crate::core::dialect::{Answer, Dialect, Event};
 use crate::core::net::clock;
+use crate::core::net::companion;
 use crate::core::net::wakeup::Message;
 use crate::core::options::Opt;
 use crate::core::protocol;
@@ -68,7 +69,13 @@ impl<D: Dialect> Server<D> {
             if check_timers {
                 c.with(|c| self.recharge(c));
                 protocol::check_timers(self, c, now);
+                if c.with(|c| c.companion.is_some()) {
+                    companion::run(self, c, |x, srv, c| x.tick(srv, c, now));
+                }
             }
+        }
+        if check_timers {
+            companion::reap(now);
         }
         // The same walk list serves the rest of the iteration unless the
         // set of connections changed (the sweep freed some, or a handler
@@ -101,10 +108,28 @@ impl<D: Dialect> Server<D> {
         // below with the rest.
         let known = list.len();
         let mut handler_wrote = false;
-        for &c in &list {
-            c.with(|c| {
+        // Companion descriptors (a CGI's pipes) and their connections.
+        let mut watches = Vec::new();
+        let mut watched = Vec::new();
+        for &conn in &list {
+            conn.with(|c| {
                 if limits.budget(c) > 0 {
                     read.insert(c.fd());
+                }
+                if let Some(companion) = c.companion.as_ref() {
+                    let before = watches.len();
+                    companion.watch(c, &mut watches);
+                    for w in &watches[before..] {
+                        if w.read {
+                            read.insert(w.fd);
+                        }
+                        if w.write {
+                            write.insert(w.fd);
+                        }
+                    }
+                    if watches.len() > before {
+                        watched.push((conn, watches.len()));
+                    }
                 }
                 let wrote = std::mem::take(&mut c.handler_output);
                 if c.has_pending_output() || c.stage == Stage::Connecting {
@@ -162,6 +187,20 @@ impl<D: Dialect> Server<D> {
             if readable {
                 self.read_and_process(c);
             }
+        }
+        // Companions with a ready descriptor (records are freed only by
+        // the sweep below, so `c` is still the one that asked).
+        let mut start = 0;
+        for (c, end) in watched {
+            let ready = watches[start..end]
+                .iter()
+                .any(|w| read.contains(w.fd) || write.contains(w.fd));
+            start = end;
+            if !ready {
+                continue;
+            }
+            companion::run(self, c, |x, srv, c| x.ready(srv, c));
+            self.flush(c);
         }
         // Output queued by wakeup callbacks or other connections' handlers
         // goes out now rather than after the next select(), including on

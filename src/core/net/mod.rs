@@ -5,6 +5,7 @@
 
 pub mod buffer_pool;
 pub mod clock;
+pub mod companion;
 pub mod event_loop;
 pub mod listener;
 pub mod transport;

@@ -3,7 +3,7 @@
 //! error replies. Events go to the user's handler in 5.4's order: MG_AUTH,
 //! MG_REQUEST, MG_HTTP_ERROR; MG_POLL and MG_CLOSE come from the event loop.
 
-use crate::core::connection::{ConnPtr, Connection, Stage};
+use crate::core::connection::{BodyStream, ConnPtr, Connection, Stage};
 use crate::core::dialect::{Answer, Dialect, Event};
 use crate::core::http::chunked::ChunkError;
 use crate::core::http::path::percent_encode;
@@ -47,18 +47,43 @@ pub fn process_input<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {
                 Step::Error(code) => return protocol_error(srv, c, code),
                 Step::Ready => {}
             },
+            Stage::Body if c.with(|c| c.body_stream.is_some()) => {
+                // Dispatched at once; the body follows the consumer.
+                match c.with(stream_step) {
+                    Step::Error(code) => return protocol_error(srv, c, code),
+                    Step::Wait => {
+                        // Whoever answers before the body's end closes
+                        // the connection after the reply (the consumer
+                        // may decide otherwise).
+                        c.with(|c| c.response.keep_alive = false);
+                        dispatch(srv, c)
+                    }
+                    Step::Ready => dispatch(srv, c),
+                }
+                return;
+            }
             Stage::Body => match c.with(|c| read_body(srv, c)) {
                 Step::Wait => return,
                 Step::Error(code) => return protocol_error(srv, c, code),
                 Step::Ready => dispatch(srv, c),
             },
+            Stage::Handling
+                if c.with(|c| c.body_stream.as_deref().is_some_and(|b| !b.complete)) =>
+            {
+                if let Step::Error(code) = c.with(stream_step) {
+                    body_error(srv, c, code);
+                }
+                return;
+            }
             Stage::Handling => {
                 // 5.4: a request kept open with MG_MORE sees MG_REQUEST
                 // again whenever more bytes arrive.
                 let again = c.with(|c| {
                     // Not while the library streams a file for this
                     // request: the handler does not own it.
-                    let again = std::mem::replace(&mut c.new_data, false) && c.file.is_none();
+                    let again = std::mem::replace(&mut c.new_data, false)
+                        && c.file.is_none()
+                        && c.companion.is_none();
                     if again {
                         set_content(c);
                     }
@@ -116,6 +141,22 @@ fn parse_head<D: Dialect>(srv: &Server<D>, c: &mut Connection<D>) -> Step {
             c.stage = Stage::Body;
             c.body_len = 0;
             let body_available = c.recv.len() - c.head.head_len;
+            let has_body = matches!(
+                c.head.framing,
+                Some(BodyFraming::Chunked) | Some(BodyFraming::Length(1..))
+            );
+            if has_body && !srv.has_handler() && router::consumes_body(srv, c) {
+                // Its consumer takes the body as it arrives: no buffer to
+                // bound, so neither limit on buffered bodies applies.
+                if c.head.expect_continue {
+                    c.send.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                }
+                if c.head.framing == Some(BodyFraming::Chunked) {
+                    c.chunked = Some(Box::default());
+                }
+                c.body_stream = Some(Box::default());
+                return Step::Ready;
+            }
             match c.head.framing {
                 Some(BodyFraming::Length(n)) => {
                     if n > max_body {
@@ -216,6 +257,8 @@ pub fn handler_finished<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) -> bool {
     let keep = c.with(|c| match c.stage {
         // A file body in flight ends the request itself when it is sent.
         Stage::Handling if c.file.is_some() => None,
+        // So does a built-in handler with descriptors of its own (CGI).
+        Stage::Handling if c.companion.is_some() => None,
         Stage::Handling => Some(c.response.finish(&mut c.send)),
         Stage::Websocket => {
             websocket_session::close_websocket(c);
@@ -237,6 +280,11 @@ pub fn handler_finished<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) -> bool {
 pub fn end_request<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, keep_alive: bool) {
     c.with(|c| {
         log_request(srv, c);
+        // A consumer that stopped before the body's end: the rest of it
+        // is still coming, and is not the next request.
+        let keep_alive = keep_alive && c.body_stream.as_deref().is_none_or(|b| b.complete);
+        c.body_stream = None;
+        c.companion = None;
         if keep_alive {
             let consumed = (c.head.head_len + c.body_len).min(c.recv.len());
             c.recv.drain(..consumed);
@@ -468,4 +516,109 @@ fn log_request<D: Dialect>(srv: &Server<D>, c: &Connection<D>) {
 /// Points `content` at the body in the receive buffer (it may have moved).
 fn set_content<D: Dialect>(c: &mut Connection<D>) {
     c.publish_content(c.head.head_len, c.body_len);
+}
+
+/// How much of a streamed body may wait in the receive buffer for its
+/// consumer: reading from the client pauses beyond it (back-pressure).
+pub(crate) const BODY_STREAM_WINDOW: usize = 64 * 1024;
+
+/// Makes the current request's body a stream for a built-in consumer
+/// (CGI's stdin): what has arrived is taken with [`body_piece`] and
+/// [`consume_body`], the rest follows as it arrives, and reading from the
+/// client pauses while [`BODY_STREAM_WINDOW`] bytes wait. A body already
+/// buffered whole (for the handler) is handed over the same way.
+pub fn stream_body<D: Dialect>(c: &mut Connection<D>) {
+    if c.body_stream.is_none() {
+        c.body_stream = Some(Box::new(BodyStream {
+            consumed: 0,
+            complete: true,
+        }));
+    }
+    // The handler's view of the body goes: the buffer will move under it.
+    D::set_content(&mut c.public, std::ptr::null_mut(), 0);
+}
+
+/// The body bytes received and not consumed yet.
+pub fn body_piece<D: Dialect>(c: &Connection<D>) -> &[u8] {
+    let start = c.head.head_len.min(c.recv.len());
+    let end = (start + c.body_len).min(c.recv.len());
+    &c.recv[start..end]
+}
+
+/// The consumer took `n` bytes of [`body_piece`].
+pub fn consume_body<D: Dialect>(c: &mut Connection<D>, n: usize) {
+    let n = n.min(c.body_len);
+    let start = c.head.head_len;
+    c.recv.drain(start..start + n);
+    c.body_len -= n;
+    if let Some(decoder) = c.chunked.as_mut() {
+        decoder.decoded -= n;
+        decoder.consumed -= n;
+    }
+    if let Some(stream) = c.body_stream.as_mut() {
+        stream.consumed += n as u64;
+    }
+}
+
+/// The whole body has been received and consumed.
+pub fn body_done<D: Dialect>(c: &Connection<D>) -> bool {
+    c.body_len == 0 && c.body_stream.as_deref().is_none_or(|b| b.complete)
+}
+
+/// Brings a streamed body up to date with what was received: decodes
+/// chunked framing in place and counts the bytes ready for the consumer.
+fn stream_step<D: Dialect>(c: &mut Connection<D>) -> Step {
+    let head_len = c.head.head_len;
+    let Some(stream) = c.body_stream.as_deref().copied() else {
+        return Step::Ready;
+    };
+    if stream.complete {
+        return Step::Ready;
+    }
+    let complete = match c.chunked.as_mut() {
+        None => {
+            let total = match c.head.framing {
+                Some(BodyFraming::Length(n)) => n,
+                _ => 0,
+            };
+            let wanted = total - stream.consumed;
+            let here = (c.recv.len() - head_len) as u64;
+            c.body_len = here.min(wanted) as usize;
+            here >= wanted
+        }
+        Some(decoder) => {
+            let result = decoder.decode(&mut c.recv[head_len..], u64::MAX);
+            let (decoded, consumed) = (decoder.decoded, decoder.consumed);
+            c.recv.drain(head_len + decoded..head_len + consumed);
+            decoder.consumed = decoded;
+            c.body_len = decoded;
+            match result {
+                Ok(done) => done,
+                Err(_) => return Step::Error(400),
+            }
+        }
+    };
+    if let Some(stream) = c.body_stream.as_mut() {
+        stream.complete = complete;
+    }
+    if complete {
+        Step::Ready
+    } else {
+        Step::Wait
+    }
+}
+
+/// A streamed body turned out malformed after its consumer started: an
+/// error reply if nothing of the reply has gone out, else a plain close.
+fn body_error<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>, code: i32) {
+    let replied = c.with(|c| c.output_mark() > c.request_output_start);
+    if replied {
+        c.with(|c| {
+            c.companion = None;
+            c.close_now = true;
+        });
+    } else {
+        c.with(|c| c.companion = None);
+        protocol_error(srv, c, code);
+    }
 }

@@ -58,6 +58,14 @@ impl ReadLimits {
             Stage::Connecting => 0,
             // One whole frame of the largest message, plus its header.
             Stage::Websocket => self.max_message.saturating_add(65536),
+            // A body streamed to a consumer: a window of it at a time.
+            Stage::Handling | Stage::Body
+                if c.body_stream.as_deref().is_some_and(|b| !b.complete) =>
+            {
+                c.head
+                    .head_len
+                    .saturating_add(http_session::BODY_STREAM_WINDOW)
+            }
             // The body is complete: buffer at most one more head of
             // pipelined input until this request ends.
             Stage::Handling => c

@@ -7,7 +7,8 @@
 //! - `select.rs`: `FdSet`, `select()`, `FD_SETSIZE`.
 //! - `socket.rs`: TCP and Unix sockets, send/recv/sendfile, addresses.
 //! - `fs.rs`: `open_beneath` (openat2) and its per-thread root-dir cache.
-//! - `process.rs`: process-wide state: SIGPIPE, `run_as_user`.
+//! - `process.rs`: process-wide state: SIGPIPE, `run_as_user`, signals to
+//!   child process groups.
 //! - `lock.rs`: `Lock`, the pthread mutex.
 //!
 //! Nothing here knows HTTP, options or the C API: errors go up as values
@@ -45,7 +46,7 @@ mod socket;
 
 pub use fs::open_beneath;
 pub use lock::Lock;
-pub use process::{ignore_sigpipe, run_as_user, RunAsUserError};
+pub use process::{ignore_sigpipe, kill_process_group, run_as_user, RunAsUserError};
 pub use select::{select, FdSet, FD_SETSIZE};
 pub use socket::{
     accept, close, connect_tcp, listen_tcp, local_addr, open_spare, peer_addr, recv, recv_into,

@@ -40,3 +40,15 @@ pub fn run_as_user(user: &[u8]) -> Result<(), RunAsUserError> {
     }
     Ok(())
 }
+
+/// Sends `signal` to the process group `pgid` (a child spawned as the
+/// leader of its own group). Errors (the group is gone) are ignored.
+pub fn kill_process_group(pgid: u32, signal: libc::c_int) {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else {
+        return;
+    };
+    if pgid > 1 {
+        // SAFETY: kill() has no memory effects; a negative id names a group.
+        unsafe { libc::kill(-pgid, signal) };
+    }
+}
