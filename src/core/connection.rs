@@ -40,9 +40,8 @@ pub enum Stage {
 pub struct Connection<D: Dialect> {
     /// Must stay the first field: C sees a pointer to it.
     pub public: D::Public,
-    /// How the bytes travel (a plain socket today).
+    /// How the bytes travel (a plain socket, or TLS over one).
     pub transport: Transport,
-    pub stage: Stage,
     /// Received, not yet consumed bytes (current request first).
     pub recv: Vec<u8>,
     /// Bytes waiting to be sent, from `send_pos` on.
@@ -64,15 +63,20 @@ pub struct Connection<D: Dialect> {
     pub peer_closed: bool,
     /// Close at the next sweep, without sending anything more.
     pub close_now: bool,
-    /// After the reply drained: shut down writing and wait this long for
-    /// the peer's FIN before closing (so unread input does not turn into a
-    /// reset that destroys the reply).
-    pub linger_until: Option<Instant>,
     /// Close with a lingering close (shut down writing, drain input until
     /// the peer's FIN) rather than at once: set for error replies, where
     /// the client may still be sending a request we refused.
     pub linger: bool,
     pub close_notified: bool,
+    /// Keep-alive decision of the file body that just completed.
+    pub file_keep_alive: bool,
+    /// (The one-byte fields sit together: the record is `repr(C)`, and
+    /// each one alone would cost a padded word.)
+    pub stage: Stage,
+    /// After the reply drained: shut down writing and wait this long for
+    /// the peer's FIN before closing (so unread input does not turn into a
+    /// reset that destroys the reply).
+    pub linger_until: Option<Instant>,
     /// Websocket session state, once upgraded.
     pub ws: Option<Box<WsState>>,
     /// Bytes of the single-frame message being delivered (in `recv`).
@@ -80,8 +84,6 @@ pub struct Connection<D: Dialect> {
     /// A file being sent after `send` drains (static files, `mg_send_file`);
     /// boxed, as most connections never have one.
     pub file: Option<Box<FileBody>>,
-    /// Keep-alive decision of the file body that just completed.
-    pub file_keep_alive: bool,
     /// Bytes written to the socket so far (for the access log).
     pub output_sent: u64,
     /// `output_mark()` when the current request started.
@@ -223,7 +225,7 @@ impl<D: Dialect> Connection<D> {
 
     /// Is anything waiting to be sent (buffered bytes or a file body)?
     pub fn has_pending_output(&self) -> bool {
-        self.send_pos < self.send.len() || self.file.is_some()
+        self.send_pos < self.send.len() || self.file.is_some() || self.transport.wants_write()
     }
 
     /// Bytes of output produced so far: sent, queued, or still in the file

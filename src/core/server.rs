@@ -63,6 +63,8 @@ pub struct Server<D: Dialect> {
     /// The same, as last stored by `poll` (which alone writes it): the lock
     /// is taken only when the polling thread changes.
     pub io_thread_stored: Cell<Option<u64>>,
+    /// TLS settings from `ssl_certificate` / `ssl_ca_certificate`.
+    pub tls: RefCell<crate::core::net::tls::TlsSettings>,
 }
 
 impl<D: Dialect> Server<D> {
@@ -87,6 +89,7 @@ impl<D: Dialect> Server<D> {
             next_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
             io_thread_stored: Cell::new(None),
+            tls: RefCell::default(),
         })
     }
 
@@ -229,6 +232,7 @@ impl<D: Dialect> Server<D> {
                 self.options.borrow_mut().set(opt, value);
                 Ok(())
             }
+            Opt::SslCertificate | Opt::SslCaCertificate => self.set_tls_option(opt, value),
             Opt::RunAsUser => {
                 if let Some(user) = value {
                     sys::run_as_user(user)?;

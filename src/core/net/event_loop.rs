@@ -101,13 +101,21 @@ impl<D: Dialect> Server<D> {
         // below with the rest.
         let known = list.len();
         let mut handler_wrote = false;
+        // Connections whose transport holds input the socket will not
+        // signal (decrypted TLS records): read them after select() anyway.
+        let mut buffered_input = Vec::new();
         for &c in &list {
             c.with(|c| {
                 if limits.budget(c) > 0 {
                     read.insert(c.fd());
+                    if c.transport.has_buffered_input() {
+                        buffered_input.push(c.fd());
+                    }
                 }
                 let wrote = std::mem::take(&mut c.handler_output);
-                if c.has_pending_output() || c.stage == Stage::Connecting {
+                if (c.has_pending_output() && !c.transport.output_blocked())
+                    || c.stage == Stage::Connecting
+                {
                     write.insert(c.fd());
                 } else if wrote {
                     handler_wrote = true;
@@ -124,6 +132,9 @@ impl<D: Dialect> Server<D> {
             // a peer that does not).
             timeout = Duration::ZERO;
         }
+        if !buffered_input.is_empty() {
+            timeout = Duration::ZERO;
+        }
 
         if sys::select(&mut read, &mut write, timeout).is_err() {
             // Only EBADF/EINVAL get here (a user closed one of our
@@ -134,6 +145,9 @@ impl<D: Dialect> Server<D> {
         }
 
         clock::refresh();
+        for fd in buffered_input {
+            read.insert(fd);
+        }
         if read.contains(self.wakeup.read_fd()) {
             self.handle_messages();
             for &c in &list {
@@ -214,6 +228,10 @@ impl<D: Dialect> Server<D> {
                     let mut conn =
                         Connection::new(fd, peer, self.local_addr_of(fd), self.server_param);
                     conn.server = self;
+                    if crate::core::net::tls::wrap_accepted(self, &mut conn).is_err() {
+                        sys::close(fd);
+                        continue;
+                    }
                     let c = ConnPtr::from_box(conn);
                     self.add_connection(c);
                     // The request is often already there: skip a select().
@@ -500,6 +518,12 @@ pub fn write_out<D: Dialect>(c: &mut Connection<D>) -> bool {
     /// Most bytes handed to one `sendfile` call.
     const SENDFILE_CHUNK: usize = 1 << 20;
     let mut file_done = false;
+    // Records the transport queued by itself (TLS handshake, alerts) first.
+    match c.transport.flush() {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(_) => c.close_now = true,
+    }
     // A reply head that a file body follows is sent with MSG_MORE, so the
     // two share their first segment; sendfile() itself marks all but its
     // last piece the same way. (TCP_CORK around the body did the same job

@@ -7,5 +7,6 @@ pub mod buffer_pool;
 pub mod clock;
 pub mod event_loop;
 pub mod listener;
+pub mod tls;
 pub mod transport;
 pub mod wakeup;
