@@ -67,6 +67,7 @@ o x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
 o req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
   -out other.crt -days 2 -subj /CN=other
 # Broken files: a key that is not the certificate's, no key, no certificate.
+cat other.crt other.key > selfsigned.pem
 cat p256.crt rsa8.key > mismatch.pem
 cp p256.crt nokey.pem
 cp p256.key nocert.pem
@@ -434,4 +435,48 @@ fn protocol_versions_with_openssl_s_client() {
         !tls11.contains("Hello [/hello]"),
         "TLS 1.1 accepted: {tls11}"
     );
+}
+
+/// `mg_connect(..., use_ssl=1)`: a TLS client, unverified as in 5.4
+/// unless the client's server has `ssl_ca_certificate`.
+#[test]
+fn mg_connect_with_tls() {
+    let target = tls_server(&[]);
+    let other = start_test_server(&[&format!(
+        "ssl_certificate={}",
+        certs().path("selfsigned.pem")
+    )]);
+    let fetch = |client: &Server, port: u16, host: &str| {
+        let url = client.url(&format!("/fetch?port={port}&path=/hello&ssl=1&host={host}"));
+        String::from_utf8_lossy(&curl(&[&url]).stdout).into_owned()
+    };
+    // 5.4: no verification.
+    let plain = Server::start(&compile_c("client_test", &[]), &[]);
+    assert_eq!(
+        fetch(&plain, target.port, "localhost"),
+        "status=200 body=Hello [/hello] close=0"
+    );
+    assert_eq!(
+        fetch(&plain, other.port, "127.0.0.1"),
+        "status=200 body=Hello [/hello] close=0"
+    );
+    // With a CA: verified, by name (SNI) or IP address.
+    let ca = format!("ssl_ca_certificate={}", certs().path("ca.pem"));
+    let verifying = Server::start(&compile_c("client_test", &[]), &[&ca]);
+    for host in ["localhost", "127.0.0.1"] {
+        assert_eq!(
+            fetch(&verifying, target.port, host),
+            "status=200 body=Hello [/hello] close=0"
+        );
+    }
+    // A certificate of another issuer fails the handshake: MG_CLOSE with
+    // status_code EPROTO, no reply.
+    assert_eq!(
+        fetch(&verifying, other.port, "localhost"),
+        format!("status=0 body= close={}", libc::EPROTO)
+    );
+    // A TLS client against a plain HTTP server fails cleanly too.
+    let plain_target = start_test_server(&[]);
+    let out = fetch(&verifying, plain_target.port, "localhost");
+    assert!(out.starts_with("status=0 body= close="), "{out}");
 }

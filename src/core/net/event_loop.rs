@@ -370,7 +370,12 @@ impl<D: Dialect> Server<D> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::InvalidData && c.stage == Stage::Reply {
+                        // An outgoing TLS handshake failed (5.4 reported
+                        // connect failures in status_code the same way).
+                        c.set_status(libc::EPROTO);
+                    }
                     c.peer_closed = true;
                     c.close_now = true;
                 }
