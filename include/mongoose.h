@@ -342,9 +342,9 @@ void mg_template(struct mg_connection *conn, const char *text, struct mg_expansi
 int mg_authorize_digest(struct mg_connection *conn, FILE *fp);
 
 /*
- TLS is not supported by this library: always returns 0 (failure), and
- the connection is left as it was. Present so 5.4 programs that reference
- it still link.
+ Not implemented yet (TLS termination of CONNECT tunnels comes with the
+ proxy): always returns 0 (failure), and the connection is left as it
+ was. Present so 5.4 programs that reference it still link.
  */
 int mg_terminate_ssl(struct mg_connection *conn, const char *cert);
 
