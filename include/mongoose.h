@@ -345,9 +345,9 @@ void mg_template(struct mg_connection *conn, const char *text, struct mg_expansi
 int mg_authorize_digest(struct mg_connection *conn, FILE *fp);
 
 /*
- TLS is not supported by this library: always returns 0 (failure), and
- the connection is left as it was. Present so 5.4 programs that reference
- it still link.
+ Not implemented yet (TLS termination of CONNECT tunnels comes with the
+ proxy): always returns 0 (failure), and the connection is left as it
+ was. Present so 5.4 programs that reference it still link.
  */
 int mg_terminate_ssl(struct mg_connection *conn, const char *cert);
 
@@ -483,12 +483,16 @@ void *mg_start_thread(void *(*func)(void*), void *param);
 /*
  Opens an outgoing HTTP connection to `host:port` (the name is resolved
  at once, blocking). Returns the connection, still connecting, or NULL if
- the name does not resolve, the socket cannot be created, or `use_ssl` is
- set (TLS is not supported). The handler then gets MG_CONNECT (write the
- request there; MG_FALSE closes), one MG_REPLY per reply received
- (`status_code` = its status, `content`/`content_len` = its body; MG_FALSE
- closes) and MG_CLOSE. If the connect fails, only MG_CLOSE arrives, with
- `status_code` = the errno.
+ the name does not resolve or the socket cannot be created. The handler
+ then gets MG_CONNECT (write the request there; MG_FALSE closes), one
+ MG_REPLY per reply received (`status_code` = its status,
+ `content`/`content_len` = its body; MG_FALSE closes) and MG_CLOSE. If
+ the connect fails, only MG_CLOSE arrives, with `status_code` = the errno.
+ With `use_ssl` the connection is TLS (SNI = `host`): the server's
+ certificate is verified against the server's `ssl_ca_certificate` when
+ that is set, and not verified otherwise (as in 5.4). MG_CONNECT comes
+ when the TCP connect completes; the request is sent once the handshake
+ ends; a failed handshake gives MG_CLOSE with `status_code` = EPROTO.
 
  # Safety
  `server` must be NULL or a live handle; `host` NULL or a C string.

@@ -41,11 +41,8 @@ pub enum Stage {
 pub struct Connection<D: Dialect> {
     /// Must stay the first field: C sees a pointer to it.
     pub public: D::Public,
-    /// How the bytes travel (a plain socket today).
+    /// How the bytes travel (a plain socket, or TLS over one).
     pub transport: Transport,
-    /// TCP_NODELAY is set (before the second write; see `write_out`).
-    pub nodelay: bool,
-    pub stage: Stage,
     /// Received, not yet consumed bytes (current request first).
     pub recv: Vec<u8>,
     /// Bytes waiting to be sent, from `send_pos` on.
@@ -74,8 +71,22 @@ pub struct Connection<D: Dialect> {
     pub close_notified: bool,
     /// Keep-alive decision of the file body that just completed.
     pub file_keep_alive: bool,
-    // (The bools above share one word: the record is `repr(C)` and must
-    // stay within a 1 KiB allocation.)
+    /// TCP_NODELAY is set (before the second write; see `write_out`).
+    pub nodelay: bool,
+    /// (The one-byte fields sit together: the record is `repr(C)`, and
+    /// each one alone would cost a padded word.)
+    pub stage: Stage,
+    /// Outgoing connection: the head of the current reply has been parsed.
+    pub reply_head_parsed: bool,
+    /// Outgoing connection: an MG_REPLY was delivered for the current reply.
+    pub reply_delivered: bool,
+    /// Buffered input waits to be processed (see `Server::process_pending`).
+    pub input_pending: bool,
+    /// The handler queued output here since the last `select()`, in a
+    /// call after which it goes on working (MG_POLL, MG_REQUEST returning
+    /// MG_MORE, wakeup and iteration callbacks, MG_CONNECT/MG_REPLY): the
+    /// next `select()` must not sleep (see `Server::poll`, `Server::call`).
+    pub handler_output: bool,
     /// After the reply drained: shut down writing and wait this long for
     /// the peer's FIN before closing (so unread input does not turn into a
     /// reset that destroys the reply).
@@ -98,21 +109,11 @@ pub struct Connection<D: Dialect> {
     /// Status of the reply being produced or received (the dialect shows
     /// it as `status_code`).
     pub status: i32,
-    /// Outgoing connection: the head of the current reply has been parsed.
-    pub reply_head_parsed: bool,
-    /// Outgoing connection: an MG_REPLY was delivered for the current reply.
-    pub reply_delivered: bool,
-    /// Buffered input waits to be processed (see `Server::process_pending`).
-    pub input_pending: bool,
-    /// The handler queued output here since the last `select()`, in a
-    /// call after which it goes on working (MG_POLL, MG_REQUEST returning
-    /// MG_MORE, wakeup and iteration callbacks, MG_CONNECT/MG_REPLY): the
-    /// next `select()` must not sleep (see `Server::poll`, `Server::call`).
-    pub handler_output: bool,
     /// Bytes read from the socket so far (for the transfer rate).
     pub input_received: u64,
     /// Start of the current transfer-rate window (see `in_transit`).
-    pub transfer_mark: Option<TransferMark>,
+    /// (Boxed: only connections with a transfer under way have one.)
+    pub transfer_mark: Option<Box<TransferMark>>,
     /// Bytes of input this connection is counted for in the server's
     /// `buffered_input` (see `Server::recharge`).
     pub input_charge: usize,
@@ -250,7 +251,7 @@ impl<D: Dialect> Connection<D> {
 
     /// Is anything waiting to be sent (buffered bytes or a file body)?
     pub fn has_pending_output(&self) -> bool {
-        self.send_pos < self.send.len() || self.file.is_some()
+        self.send_pos < self.send.len() || self.file.is_some() || self.transport.wants_write()
     }
 
     /// Bytes of output produced so far: sent, queued, or still in the file

@@ -60,6 +60,10 @@ option_table! {
     MinTransferRate = c"min_transfer_rate", Some(c"1024");
     MaxBufferedInputSize = c"max_buffered_input_size", Some(c"268435456");
     MaxCgiProcesses = c"max_cgi_processes", Some(c"64");
+    // 5.4's TLS options (5.4 listed them after url_rewrites; they come
+    // last here so the limits keep their positions).
+    SslCertificate = c"ssl_certificate", None;
+    SslCaCertificate = c"ssl_ca_certificate", None;
 }
 
 /// Options whose value must be a non-negative decimal number.
@@ -117,6 +121,8 @@ pub enum OptionError {
     UnknownUser,
     SetgidFailed,
     SetuidFailed,
+    /// `ssl_certificate` or `ssl_ca_certificate` cannot be used.
+    Tls(crate::core::net::tls::TlsError),
 }
 
 impl OptionError {
@@ -137,6 +143,27 @@ impl OptionError {
             OptionError::UnknownUser => c"Unknown user",
             OptionError::SetgidFailed => c"setgid() failed",
             OptionError::SetuidFailed => c"setuid() failed",
+            // (5.4's messages start these, for programs that compare.)
+            OptionError::Tls(e) => {
+                use crate::core::net::tls::TlsError;
+                match e {
+                    TlsError::CertUnreadable => {
+                        c"Cannot load PEM: the ssl_certificate file cannot be read"
+                    }
+                    TlsError::NoCertificate => {
+                        c"Cannot load PEM: no certificate in the ssl_certificate file"
+                    }
+                    TlsError::NoKey => {
+                        c"Cannot load PEM: no private key (PKCS#1, PKCS#8 or SEC1) in the ssl_certificate file"
+                    }
+                    TlsError::BadKey => {
+                        c"Cannot load PEM: the private key in ssl_certificate is unsupported or does not match its certificate"
+                    }
+                    TlsError::BadCa => {
+                        c"Error setting CA cert: ssl_ca_certificate cannot be read or holds no CA certificate"
+                    }
+                }
+            }
         }
     }
 }

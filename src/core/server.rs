@@ -71,6 +71,8 @@ pub struct Server<D: Dialect> {
     pub request_auth: RefCell<Vec<(usize, crate::core::auth::RequestAuth)>>,
     /// WebDAV locks and dead properties (see `handlers::dav_state`).
     pub dav: RefCell<crate::core::handlers::dav_state::DavState>,
+    /// TLS settings from `ssl_certificate` / `ssl_ca_certificate`.
+    pub tls: RefCell<crate::core::net::tls::TlsSettings>,
 }
 
 impl<D: Dialect> Server<D> {
@@ -98,6 +100,7 @@ impl<D: Dialect> Server<D> {
             next_timer_check: Cell::new(None),
             io_thread: sys::Lock::new(None),
             io_thread_stored: Cell::new(None),
+            tls: RefCell::default(),
         })
     }
 
@@ -240,6 +243,7 @@ impl<D: Dialect> Server<D> {
                 self.options.borrow_mut().set(opt, value);
                 Ok(())
             }
+            Opt::SslCertificate | Opt::SslCaCertificate => self.set_tls_option(opt, value),
             Opt::RunAsUser => {
                 if let Some(user) = value {
                     sys::run_as_user(user)?;

@@ -2,7 +2,10 @@
  * mg_connect test server (tests/client.rs). Routes:
  *   /fetch?port=P&path=X   fetch http://127.0.0.1:P/X with mg_connect and
  *                          relay "status=<code> body=<body>" (or
- *                          "connect failed: <errno>")
+ *                          "connect failed: <errno>"); with &ssl=1 over TLS
+ *                          (to &host=H, default 127.0.0.1), followed by
+ *                          " close=<status_code at MG_CLOSE>"
+ * Options: name=value arguments after the port.
  *   /hello                 "Hello"            (Content-Length)
  *   /chunked               "chunked body"     (Transfer-Encoding: chunked)
  *   /close                 "until close"      (no length, HTTP/1.0 style)
@@ -25,6 +28,8 @@ struct relay {
   char body[4096];
   size_t body_len;
   int status;
+  int close_status;
+  int ssl;
   int connected;
   int done;
 };
@@ -57,12 +62,16 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
         return MG_TRUE;
       }
       if (strcmp(conn->uri, "/fetch") == 0) {
-        char port[16];
+        char port[16], ssl[4] = "", host[100] = "127.0.0.1";
         r = (struct relay *) calloc(1, sizeof(*r));
         mg_get_var(conn, "port", port, sizeof(port));
         mg_get_var(conn, "path", r->path, sizeof(r->path));
+        mg_get_var(conn, "ssl", ssl, sizeof(ssl));
+        mg_get_var(conn, "host", host, sizeof(host));
+        r->ssl = ssl[0] == '1';
+        if (host[0] == '\0') strcpy(host, "127.0.0.1");
         r->client = conn;
-        r->upstream = mg_connect(s_server, "127.0.0.1", atoi(port), 0);
+        r->upstream = mg_connect(s_server, host, atoi(port), r->ssl);
         if (r->upstream == NULL) {
           mg_printf_data(conn, "mg_connect returned NULL");
           free(r);
@@ -95,6 +104,7 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
         } else {
           mg_printf_data(conn, "connect failed: %d", r->status);
         }
+        if (r->ssl) mg_printf_data(conn, " close=%d", r->close_status);
         conn->connection_param = NULL;
         free(r);
         return MG_TRUE;
@@ -103,6 +113,7 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
     case MG_CLOSE:
       if (r != NULL && conn == r->upstream) {
         if (!r->connected) r->status = conn->status_code;
+        r->close_status = conn->status_code;
         r->done = 1;
       }
       return MG_TRUE;
@@ -113,5 +124,5 @@ static int handler(struct mg_connection *conn, enum mg_event ev) {
 
 int main(int argc, char *argv[]) {
   s_server = mg_create_server(NULL, handler);
-  return run_test_server(&s_server, argc, argv, argc);
+  return run_test_server(&s_server, argc, argv, 2);
 }

@@ -149,9 +149,9 @@ pub unsafe extern "C" fn mg_authorize_digest(
     })
 }
 
-/// TLS is not supported by this library: always returns 0 (failure), and
-/// the connection is left as it was. Present so 5.4 programs that reference
-/// it still link.
+/// Not implemented yet (TLS termination of CONNECT tunnels comes with the
+/// proxy): always returns 0 (failure), and the connection is left as it
+/// was. Present so 5.4 programs that reference it still link.
 #[no_mangle]
 pub extern "C" fn mg_terminate_ssl(conn: *mut mg_connection, cert: *const c_char) -> c_int {
     let _ = (conn, cert);

@@ -290,12 +290,16 @@ pub extern "C" fn mg_start_thread(
 
 /// Opens an outgoing HTTP connection to `host:port` (the name is resolved
 /// at once, blocking). Returns the connection, still connecting, or NULL if
-/// the name does not resolve, the socket cannot be created, or `use_ssl` is
-/// set (TLS is not supported). The handler then gets MG_CONNECT (write the
-/// request there; MG_FALSE closes), one MG_REPLY per reply received
-/// (`status_code` = its status, `content`/`content_len` = its body; MG_FALSE
-/// closes) and MG_CLOSE. If the connect fails, only MG_CLOSE arrives, with
-/// `status_code` = the errno.
+/// the name does not resolve or the socket cannot be created. The handler
+/// then gets MG_CONNECT (write the request there; MG_FALSE closes), one
+/// MG_REPLY per reply received (`status_code` = its status,
+/// `content`/`content_len` = its body; MG_FALSE closes) and MG_CLOSE. If
+/// the connect fails, only MG_CLOSE arrives, with `status_code` = the errno.
+/// With `use_ssl` the connection is TLS (SNI = `host`): the server's
+/// certificate is verified against the server's `ssl_ca_certificate` when
+/// that is set, and not verified otherwise (as in 5.4). MG_CONNECT comes
+/// when the TCP connect completes; the request is sent once the handshake
+/// ends; a failed handshake gives MG_CLOSE with `status_code` = EPROTO.
 ///
 /// # Safety
 /// `server` must be NULL or a live handle; `host` NULL or a C string.
@@ -315,9 +319,11 @@ pub unsafe extern "C" fn mg_connect(
         let (Ok(host), Ok(port)) = (std::str::from_utf8(host), u16::try_from(port)) else {
             return std::ptr::null_mut();
         };
-        if use_ssl != 0 {
-            return std::ptr::null_mut();
-        }
-        client::connect(s, host, port).map_or(std::ptr::null_mut(), ConnPtr::public)
+        let conn = if use_ssl != 0 {
+            client::connect_tls(s, host, port)
+        } else {
+            client::connect(s, host, port)
+        };
+        conn.map_or(std::ptr::null_mut(), ConnPtr::public)
     })
 }

@@ -111,10 +111,16 @@ impl<D: Dialect> Server<D> {
         // Companion descriptors (a CGI's pipes) and their connections.
         let mut watches = Vec::new();
         let mut watched = Vec::new();
+        // Connections whose transport holds input the socket will not
+        // signal (decrypted TLS records): read them after select() anyway.
+        let mut buffered_input = Vec::new();
         for &conn in &list {
             conn.with(|c| {
                 if limits.budget(c) > 0 {
                     read.insert(c.fd());
+                    if c.transport.has_buffered_input() {
+                        buffered_input.push(c.fd());
+                    }
                 }
                 if let Some(companion) = c.companion.as_ref() {
                     let before = watches.len();
@@ -132,7 +138,9 @@ impl<D: Dialect> Server<D> {
                     }
                 }
                 let wrote = std::mem::take(&mut c.handler_output);
-                if c.has_pending_output() || c.stage == Stage::Connecting {
+                if (c.has_pending_output() && !c.transport.output_blocked())
+                    || c.stage == Stage::Connecting
+                {
                     write.insert(c.fd());
                 } else if wrote {
                     handler_wrote = true;
@@ -149,6 +157,9 @@ impl<D: Dialect> Server<D> {
             // a peer that does not).
             timeout = Duration::ZERO;
         }
+        if !buffered_input.is_empty() {
+            timeout = Duration::ZERO;
+        }
 
         if sys::select(&mut read, &mut write, timeout).is_err() {
             // Only EBADF/EINVAL get here (a user closed one of our
@@ -159,6 +170,9 @@ impl<D: Dialect> Server<D> {
         }
 
         clock::refresh();
+        for fd in buffered_input {
+            read.insert(fd);
+        }
         if read.contains(self.wakeup.read_fd()) {
             self.handle_messages();
             for &c in &list {
@@ -252,6 +266,10 @@ impl<D: Dialect> Server<D> {
                     let mut conn =
                         Connection::new(fd, peer, self.local_addr_of(fd), self.server_param);
                     conn.server = self;
+                    if crate::core::net::tls::wrap_accepted(self, &mut conn).is_err() {
+                        sys::close(fd);
+                        continue;
+                    }
                     let c = ConnPtr::from_box(conn);
                     self.add_connection(c);
                     // The request is often already there: skip a select().
@@ -390,7 +408,12 @@ impl<D: Dialect> Server<D> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => {
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::InvalidData && c.stage == Stage::Reply {
+                        // An outgoing TLS handshake failed (5.4 reported
+                        // connect failures in status_code the same way).
+                        c.set_status(libc::EPROTO);
+                    }
                     c.peer_closed = true;
                     c.close_now = true;
                 }
@@ -538,6 +561,12 @@ pub fn write_out<D: Dialect>(c: &mut Connection<D>) -> bool {
     /// Most bytes handed to one `sendfile` call.
     const SENDFILE_CHUNK: usize = 1 << 20;
     let mut file_done = false;
+    // Records the transport queued by itself (TLS handshake, alerts) first.
+    match c.transport.flush() {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+        Err(_) => c.close_now = true,
+    }
     // A reply head that a file body follows is sent with MSG_MORE, so the
     // two share their first segment; sendfile() itself marks all but its
     // last piece the same way. (TCP_CORK around the body did the same job

@@ -8,5 +8,6 @@ pub mod clock;
 pub mod companion;
 pub mod event_loop;
 pub mod listener;
+pub mod tls;
 pub mod transport;
 pub mod wakeup;

@@ -43,6 +43,27 @@ pub fn connect<D: Dialect>(srv: &Server<D>, host: &str, port: u16) -> Option<Con
     Some(c)
 }
 
+/// `mg_connect` with `use_ssl`: the same, as a TLS client of `host` (SNI;
+/// the certificate is verified only when the server has
+/// `ssl_ca_certificate`, see `net::tls`). The handshake starts once the
+/// TCP connect completes; the request MG_CONNECT writes goes out when it
+/// ends. A failed handshake closes the connection with `status_code` =
+/// `EPROTO`.
+pub fn connect_tls<D: Dialect>(srv: &Server<D>, host: &str, port: u16) -> Option<ConnPtr<D>> {
+    let c = connect(srv, host, port)?;
+    if c.with(|c| crate::core::net::tls::wrap_outgoing(srv, c, host))
+        .is_err()
+    {
+        // (Not announced yet: closed by the next sweep without events.)
+        c.with(|c| {
+            c.close_notified = true;
+            c.close_now = true;
+        });
+        return None;
+    }
+    Some(c)
+}
+
 /// The socket became writable while connecting: MG_CONNECT, or on
 /// failure MG_CLOSE with `status_code` = the errno (5.4 behaviour).
 pub fn finish_connect<D: Dialect>(srv: &Server<D>, c: ConnPtr<D>) {

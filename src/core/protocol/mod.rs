@@ -214,9 +214,9 @@ fn too_slow<D: Dialect>(
         return false;
     }
     let moved = c.input_received + c.output_sent;
-    let mark = *c
+    let mark = **c
         .transfer_mark
-        .get_or_insert(TransferMark { since: now, moved });
+        .get_or_insert_with(|| Box::new(TransferMark { since: now, moved }));
     let elapsed = now.saturating_duration_since(mark.since);
     if elapsed < window {
         return false;
@@ -225,6 +225,8 @@ fn too_slow<D: Dialect>(
     if moved - mark.moved < needed {
         return true;
     }
-    c.transfer_mark = Some(TransferMark { since: now, moved });
+    if let Some(mark) = c.transfer_mark.as_mut() {
+        **mark = TransferMark { since: now, moved };
+    }
     false
 }

@@ -49,7 +49,7 @@ pub use lock::Lock;
 pub use process::{ignore_sigpipe, kill_process_group, run_as_user, RunAsUserError};
 pub use select::{select, FdSet, FD_SETSIZE};
 pub use socket::{
-    accept, close, connect_tcp, listen_tcp, local_addr, open_spare, peer_addr, recv, recv_into,
-    send, send_flags, sendfile, set_cloexec, set_nodelay, set_nonblocking, shutdown_write,
-    socket_error, socketpair,
+    accept, close, connect_tcp, listen_tcp, local_addr, open_spare, peer_addr, recv, recv_bytes,
+    recv_into, send, send_flags, sendfile, set_cloexec, set_nodelay, set_nonblocking,
+    shutdown_write, socket_error, socketpair,
 };

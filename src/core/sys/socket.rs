@@ -231,6 +231,12 @@ pub fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
     check_size(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
 }
 
+/// `recv()` into an initialised buffer (rustls reads records through it).
+pub fn recv_bytes(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is writable for its length.
+    check_size(unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
 /// `recv()` into `scratch`, appending what arrived to `buf`. `Ok(0)` means
 /// the peer closed.
 pub fn recv_into(
